@@ -1,0 +1,3 @@
+"""Cliffhanger: an engine for vertical mini-drama series."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Series, episodes and their pricing policy."""

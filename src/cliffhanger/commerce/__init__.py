@@ -1,0 +1,1 @@
+"""Money: the coin ledger, wallets, unlocks and entitlements."""

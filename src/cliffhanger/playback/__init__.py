@@ -1,0 +1,1 @@
+"""Playback grants, the key server and per-viewer manifest delivery."""
