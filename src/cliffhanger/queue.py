@@ -74,13 +74,13 @@ class JobQueue:
         import_task_modules()
         self.settings = settings
         if settings.queue_is_redis:
-            self.huey: Huey = RedisHuey("cliffhanger", url=settings.queue_url, results=False)
+            self.huey: Huey = RedisHuey(settings.queue_name, url=settings.queue_url, results=False)
         else:
             settings.ensure_dirs()
             path = settings.queue_url or str(settings.resolved_data_dir / "queue.db")
             if path.startswith("sqlite:///"):
                 path = path[len("sqlite:///"):]
-            self.huey = SqliteHuey("cliffhanger", filename=path, results=False)
+            self.huey = SqliteHuey(settings.queue_name, filename=path, results=False)
         self._wrappers: dict[str, Any] = {}
         for spec in _REGISTRY.values():
             if spec.cron is not None:

@@ -251,6 +251,10 @@ def package_episode(rt: Runtime, episode_id: str) -> EpisodeStatus | None:
     claim = _claim(rt, episode_id)
     if claim is None:
         return None
+    # Scratch folders of earlier attempts belong to dead workers (a live one would still hold
+    # the claim), so they are removed before this attempt starts.
+    for stale in rt.settings.work_dir.glob(f"job-{episode_id}-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     scratch = rt.settings.work_dir / f"job-{episode_id}-{claim.version}"
     out_dir = scratch / "out"
     prefix = f"hls/{episode_id}/{claim.version}"
