@@ -1,0 +1,138 @@
+// The viewer API client: anonymous viewer identity, bearer token, problem+json errors.
+
+const TOKEN_KEY = 'cliffhanger.viewer';
+
+/** An API answer that was not 2xx; carries the problem document's fields (code, extras). */
+export class ProblemError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.name = 'ProblemError';
+    this.status = status;
+    this.code = problem.code || null;
+    this.problem = problem;
+  }
+}
+
+/** The network itself failed (offline, DNS, aborted); worth a retry with the same request. */
+export class NetworkError extends Error {
+  constructor(cause) {
+    super('network error', { cause });
+    this.name = 'NetworkError';
+  }
+}
+
+/** A random UUID; `crypto.randomUUID` only exists in secure contexts (not on http://LAN-IP). */
+export function newIdempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function readStore(storage) {
+  try {
+    return JSON.parse(storage.getItem(TOKEN_KEY)) || null;
+  } catch {
+    return null; // private mode or a corrupt entry: start a fresh viewer
+  }
+}
+
+function writeStore(storage, viewer) {
+  try {
+    if (viewer) storage.setItem(TOKEN_KEY, JSON.stringify(viewer));
+    else storage.removeItem(TOKEN_KEY);
+  } catch {
+    // Storage can be unavailable (private mode, WebView quirks); the viewer then lives in memory.
+  }
+}
+
+export class ApiClient {
+  constructor({ base = '/api/v1', storage = window.localStorage } = {}) {
+    this.base = base;
+    this.storage = storage;
+    this.viewer = readStore(storage);
+    this.creating = null;
+  }
+
+  /** Create the anonymous viewer once; concurrent callers share the same request. */
+  ensureViewer() {
+    if (this.viewer?.token) return Promise.resolve(this.viewer);
+    if (!this.creating) {
+      this.creating = this.send('POST', '/viewers', undefined, null)
+        .then((viewer) => {
+          this.viewer = { viewer_id: viewer.viewer_id, token: viewer.token };
+          writeStore(this.storage, this.viewer);
+          return this.viewer;
+        })
+        .finally(() => {
+          this.creating = null;
+        });
+    }
+    return this.creating;
+  }
+
+  /** An authenticated call; a 401 (token expired or revoked) recreates the viewer once. */
+  async request(method, path, body) {
+    const viewer = await this.ensureViewer();
+    try {
+      return await this.send(method, path, body, viewer.token);
+    } catch (err) {
+      if (!(err instanceof ProblemError) || err.status !== 401) throw err;
+      if (this.viewer?.token === viewer.token) {
+        this.viewer = null;
+        writeStore(this.storage, null);
+      }
+      const fresh = await this.ensureViewer();
+      return this.send(method, path, body, fresh.token);
+    }
+  }
+
+  async send(method, path, body, token) {
+    const headers = { Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let response;
+    try {
+      response = await fetch(this.base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'same-origin',
+        cache: 'no-store',
+      });
+    } catch (err) {
+      throw new NetworkError(err);
+    }
+    const type = response.headers.get('Content-Type') || '';
+    const data = type.includes('json') ? await response.json().catch(() => ({})) : {};
+    if (!response.ok) throw new ProblemError(response.status, data);
+    return data;
+  }
+
+  listSeries() {
+    return this.request('GET', '/series');
+  }
+
+  getSeries(seriesId) {
+    return this.request('GET', `/series/${encodeURIComponent(seriesId)}`);
+  }
+
+  /** 200 → {manifest_url, expires_at, poster_url}; a locked episode throws ProblemError 402. */
+  playback(episodeId) {
+    return this.request('POST', `/episodes/${encodeURIComponent(episodeId)}/playback`);
+  }
+
+  wallet() {
+    return this.request('GET', '/wallet');
+  }
+
+  unlockWithCoins(episodeId, idempotencyKey) {
+    return this.request('POST', '/unlocks', {
+      episode_id: episodeId,
+      method: 'coins',
+      idempotency_key: idempotencyKey,
+    });
+  }
+}

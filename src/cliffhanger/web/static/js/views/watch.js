@@ -1,0 +1,104 @@
+// The watch view: one series in the vertical feed, with its HUD, episode picker and unlock sheet.
+
+import { EpisodeFeed } from '../feed.js';
+import { Hud } from '../hud.js';
+import { EpisodePicker } from '../picker.js';
+import { replaceWatchRoute } from '../route.js';
+import { anySheetOpen } from '../sheet.js';
+import { t } from '../strings.js';
+import { UnlockSheet } from '../unlock.js';
+
+/**
+ * @param {HTMLElement} root
+ * @param {{api: import('../api.js').ApiClient, toast: import('../toast.js').Toast,
+ *          seriesId: string, episodeNumber: number}} options
+ */
+export async function showWatch(root, { api, toast, seriesId, episodeNumber }) {
+  const [series, wallet] = await Promise.all([
+    api.getSeries(seriesId),
+    api.wallet().catch(() => null), // the balance is informative; playback must not wait on it
+  ]);
+  let balance = wallet ? wallet.balance_coins : null;
+
+  const view = document.createElement('div');
+  view.className = 'watch';
+  root.replaceChildren(view);
+
+  const hud = new Hud(view, {
+    onPicker: () => picker.open(series, feed.index),
+    onToggleMute: () => feed.setMuted(!feed.muted),
+    onTogglePlay: () => feed.togglePlay(),
+  });
+  hud.setSeries(series);
+  hud.setBalance(balance);
+
+  const offerFor = (episode, problem) => {
+    const coinsOption = problem?.unlock_options?.find((o) => o.method === 'coins');
+    if (problem?.balance_coins !== undefined) balance = problem.balance_coins;
+    hud.setBalance(balance);
+    return {
+      price: coinsOption?.price_coins ?? episode.price_coins,
+      balance,
+      costToFinish: problem?.cost_to_finish_coins ?? series.cost_to_finish_coins ?? null,
+      lockedCount: series.episodes.filter((e) => !e.unlocked).length,
+    };
+  };
+
+  const refreshSeries = async () => {
+    try {
+      const fresh = await api.getSeries(seriesId);
+      series.cost_to_finish_coins = fresh.cost_to_finish_coins;
+      feed.updateEpisodes(fresh.episodes);
+    } catch (err) {
+      console.warn('series refresh failed', err);
+    }
+  };
+
+  const unlock = new UnlockSheet({
+    api,
+    onUnlocked: (episode, result) => {
+      balance = result.balance_coins;
+      hud.setBalance(balance);
+      feed.markUnlocked(episode.id);
+      toast.show(t('unlock.done', { n: episode.number }));
+      refreshSeries();
+    },
+  });
+
+  const picker = new EpisodePicker({ onChoose: (index) => feed.goTo(index) });
+
+  const feed = new EpisodeFeed(view, {
+    api,
+    series,
+    callbacks: {
+      onActiveChange: (episode, index) => {
+        hud.setEpisode(episode, index, series.episodes.length);
+        replaceWatchRoute(series.id, episode.number);
+        if (unlock.isOpen && unlock.episode?.id !== episode.id) unlock.close();
+      },
+      onLocked: (episode, problem) => unlock.open(episode, offerFor(episode, problem)),
+      onUnlockRequest: (episode) => unlock.open(episode, offerFor(episode, feed.locks.get(episode.id))),
+      onEnded: (episode, index) => {
+        if (index < series.episodes.length - 1) feed.next();
+        else toast.show(t('feed.last'));
+      },
+      onTime: (video) => hud.setProgress(video.currentTime, video.duration),
+      onPlayState: (state) => hud.setPlayState(state),
+      onBoundary: (edge) => toast.show(t(edge === 'last' ? 'feed.last' : 'feed.first')),
+      onError: () => toast.show(t('feed.playbackError')),
+      isBlocked: anySheetOpen,
+    },
+  });
+  // The feed sits under the HUD in paint order.
+  view.prepend(feed.element);
+
+  let index = series.episodes.findIndex((e) => e.number === episodeNumber);
+  if (index === -1) {
+    index = 0;
+    if (episodeNumber > 1 && series.episodes.length > 0) {
+      toast.show(t('feed.notFound', { n: episodeNumber, shown: series.episodes[0].number }));
+    }
+  }
+  if (series.episodes.length > 0) feed.goTo(index, { animate: false });
+  return feed;
+}
