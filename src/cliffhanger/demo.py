@@ -48,7 +48,7 @@ def _episode_duration(index: int, base_s: int) -> int:
 
 
 def seed_demo(
-    rt: Runtime, *, episode_count: int = 6, duration_s: int = 24, width: int = 720,
+    rt: Runtime, *, episode_count: int = 6, duration_s: int = 20, width: int = 720,
     height: int = 1280, free_episodes: int = 3, price_coins: int = 80,
     on_step: Callable[[str, float], None] | None = None,
 ) -> DemoResult:
