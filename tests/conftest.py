@@ -20,7 +20,9 @@ from cliffhanger import migrate
 from cliffhanger.config import Settings
 from cliffhanger.runtime import Runtime, install
 
-PG_ADMIN_URL = os.environ.get("CLIFFHANGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "CLIFFHANGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("CLIFFHANGER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("CLIFFHANGER_REQUIRE_SERVICES") == "1"
 
@@ -35,7 +37,9 @@ def _service_or_skip(name: str, port: int) -> None:
     if _port_open(port):
         return
     if REQUIRE_SERVICES:
-        pytest.fail(f"{name} is required (CLIFFHANGER_REQUIRE_SERVICES=1) but 127.0.0.1:{port} is closed")
+        pytest.fail(
+            f"{name} is required (CLIFFHANGER_REQUIRE_SERVICES=1) but 127.0.0.1:{port} is closed"
+        )
     pytest.skip(f"{name} not reachable on 127.0.0.1:{port}")
 
 
@@ -89,8 +93,11 @@ def db_backend(request: pytest.FixtureRequest) -> str:
 
 def _settings_for(tmp_path: Path, database_url: str | None, **overrides: object) -> Settings:
     return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, secret_key="test-secret-" + uuid.uuid4().hex,
-        queue_workers=2, **overrides,
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key="test-secret-" + uuid.uuid4().hex,
+        queue_workers=2,
+        **overrides,
     )
 
 

@@ -22,8 +22,15 @@ from cliffhanger.runtime import Runtime
 _MASTER_CACHE: dict[tuple[float, int, int, bool], Path] = {}
 
 
-def make_master(directory: Path, *, seconds: float = 10.5, width: int = 360, height: int = 640,
-                audio: bool = True, title: str = "Test") -> Path:
+def make_master(
+    directory: Path,
+    *,
+    seconds: float = 10.5,
+    width: int = 360,
+    height: int = 640,
+    audio: bool = True,
+    title: str = "Test",
+) -> Path:
     """A generated master clip, cached per shape for the whole test session."""
     key = (seconds, width, height, audio)
     cached = _MASTER_CACHE.get(key)
@@ -31,10 +38,16 @@ def make_master(directory: Path, *, seconds: float = 10.5, width: int = 360, hei
         return cached
     directory.mkdir(parents=True, exist_ok=True)
     out = directory / f"master-{seconds}-{width}x{height}-{int(audio)}.mp4"
-    run_ffmpeg(build_synthetic_master_command(
-        out, title=title, duration_s=seconds, width=width, height=height,
-        tone_hz=440 if audio else None,
-    ))
+    run_ffmpeg(
+        build_synthetic_master_command(
+            out,
+            title=title,
+            duration_s=seconds,
+            width=width,
+            height=height,
+            tone_hz=440 if audio else None,
+        )
+    )
     _MASTER_CACHE[key] = out
     return out
 
@@ -62,27 +75,41 @@ def viewer_id(client: TestClient, headers: dict[str, str]) -> str:
     return str(verify(rt.settings.signing_key, "viewer", headers["Authorization"].split()[1])["v"])
 
 
-def publish_series(rt: Runtime, org_key: str, master: Path, *, episodes: int = 4,
-                   free_episodes: int = 2, price_coins: int = 60) -> tuple[str, list[str]]:
+def publish_series(
+    rt: Runtime,
+    org_key: str,
+    master: Path,
+    *,
+    episodes: int = 4,
+    free_episodes: int = 2,
+    price_coins: int = 60,
+) -> tuple[str, list[str]]:
     """A series whose episodes are really packaged (synchronously, without the queue)."""
     with rt.db.session() as session:
         org = accounts.authenticate_api_key(session, org_key)
-        series = catalog.create_series(session, org, title="Series " + uuid.uuid4().hex[:6],
-                                       free_episodes=free_episodes, price_coins=price_coins)
+        series = catalog.create_series(
+            session,
+            org,
+            title="Series " + uuid.uuid4().hex[:6],
+            free_episodes=free_episodes,
+            price_coins=price_coins,
+        )
         session.expunge(org)
     ids = []
     for n in range(1, episodes + 1):
         with master.open("rb") as stream:
             staged = media.stage_file(rt.settings, stream, "master.mp4")
-        ep = media.add_episode(rt, org, series.id, number=n, title=f"Episode {n}", staged=staged,
-                               enqueue=False)
+        ep = media.add_episode(
+            rt, org, series.id, number=n, title=f"Episode {n}", staged=staged, enqueue=False
+        )
         assert media.package_episode(rt, ep.id) is EpisodeStatus.ready
         ids.append(ep.id)
     return series.id, ids
 
 
-def wait_for_status(rt: Runtime, episode_id: str, statuses: set[EpisodeStatus],
-                    timeout: float = 120) -> Episode:
+def wait_for_status(
+    rt: Runtime, episode_id: str, statuses: set[EpisodeStatus], timeout: float = 120
+) -> Episode:
     deadline = time.monotonic() + timeout
     while True:
         with rt.db.session() as session:
@@ -99,7 +126,9 @@ class LiveServer:
     """The real app served by uvicorn on a free loopback port, in a background thread."""
 
     def __init__(self, app: FastAPI) -> None:
-        self.config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        self.config = uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+        )
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = ""

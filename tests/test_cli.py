@@ -20,8 +20,13 @@ def _cli(rt: Runtime, *args: str, timeout: float = 120) -> subprocess.CompletedP
     env["CLIFFHANGER_SECRET_KEY"] = rt.settings.secret_key or ""
     if rt.settings.database_url:
         env["CLIFFHANGER_DATABASE_URL"] = rt.settings.database_url
-    return subprocess.run([sys.executable, "-m", "cliffhanger.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "cliffhanger.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_org_create_prints_a_working_key_once(rt):
@@ -31,6 +36,7 @@ def test_org_create_prints_a_working_key_once(rt):
     assert key.startswith("chk_")
     from cliffhanger.accounts import service as accounts
     from cliffhanger.accounts.models import ApiKey
+
     with rt.db.session() as session:
         assert accounts.authenticate_api_key(session, key).name == "Moonlight Studio"
         stored = session.scalars(select(ApiKey)).all()
@@ -41,15 +47,20 @@ def test_org_create_prints_a_working_key_once(rt):
 
 def test_ledger_verify_exits_non_zero_on_a_mismatch(rt):
     from cliffhanger.accounts import service as accounts
+
     with rt.db.session() as session:
         viewer, _ = accounts.create_viewer(session, rt.settings.signing_key)
         ledger.grant_coins(session, viewer.id, 500, lot_kind=LotKind.paid, key="grant-1")
     ok = _cli(rt, "ledger", "verify")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     with rt.db.session() as session:
-        acc = session.scalar(select(LedgerAccount).where(LedgerAccount.owner_id == viewer.id,
-                                                         LedgerAccount.balance.is_not(None),
-                                                         LedgerAccount.balance > 0))
+        acc = session.scalar(
+            select(LedgerAccount).where(
+                LedgerAccount.owner_id == viewer.id,
+                LedgerAccount.balance.is_not(None),
+                LedgerAccount.balance > 0,
+            )
+        )
         assert acc is not None
         acc.balance = acc.balance + 1  # a cached balance that no longer matches the journal
     bad = _cli(rt, "ledger", "verify")

@@ -1,4 +1,4 @@
-"""Studio API: organisations own series; uploads are validated, stored once, packaged in the queue."""
+"""Studio API: organisations own series; uploads are validated, stored once, then packaged."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 import m3u8
 import pytest
 from fastapi.testclient import TestClient
+from tests.helpers import make_master, make_org, new_viewer, org_headers, wait_for_status
 
 from cliffhanger.app import create_app
 from cliffhanger.catalog.models import EpisodeStatus
 from cliffhanger.media.commands import build_synthetic_master_command
 from cliffhanger.media.runner import run_ffmpeg
-from tests.helpers import make_master, make_org, new_viewer, org_headers, wait_for_status
 
 
 @pytest.fixture
@@ -26,18 +26,30 @@ def studio(rt):
 
 
 def _series(client: TestClient, headers: dict[str, str], **body: object) -> str:
-    r = client.post("/api/v1/studio/series", headers=headers,
-                    json={"title": "Heiress Undercover", "free_episodes": 1, "price_coins": 90, **body})
+    r = client.post(
+        "/api/v1/studio/series",
+        headers=headers,
+        json={"title": "Heiress Undercover", "free_episodes": 1, "price_coins": 90, **body},
+    )
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
 
 
-def _upload(client: TestClient, headers, series_id: str, path: Path, number: int = 1,
-            title: str = "Pilot", filename: str = "master.mp4"):
+def _upload(
+    client: TestClient,
+    headers,
+    series_id: str,
+    path: Path,
+    number: int = 1,
+    title: str = "Pilot",
+    filename: str = "master.mp4",
+):
     with path.open("rb") as f:
         return client.post(
-            f"/api/v1/studio/series/{series_id}/episodes", headers=headers,
-            data={"number": str(number), "title": title}, files={"file": (filename, f, "video/mp4")},
+            f"/api/v1/studio/series/{series_id}/episodes",
+            headers=headers,
+            data={"number": str(number), "title": title},
+            files={"file": (filename, f, "video/mp4")},
         )
 
 
@@ -119,6 +131,7 @@ def test_duplicate_episode_number_is_refused_and_leaves_nothing(studio, tmp_path
 
 def _ffmpeg_clip(path: Path, args: list[str]) -> Path:
     from cliffhanger.media.ffmpeg import ffmpeg_exe
+
     run_ffmpeg([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args, str(path)])
     return path
 
@@ -128,14 +141,21 @@ def bad_masters(tmp_path_factory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("bad")
     text = d / "notes.mp4"
     text.write_text("this is not a video\n" * 100)
-    audio = _ffmpeg_clip(d / "audio.mp4", ["-f", "lavfi", "-i", "sine=frequency=440:duration=12",
-                                           "-c:a", "aac"])
+    audio = _ffmpeg_clip(
+        d / "audio.mp4", ["-f", "lavfi", "-i", "sine=frequency=440:duration=12", "-c:a", "aac"]
+    )
     square = d / "square.mp4"
-    run_ffmpeg(build_synthetic_master_command(square, title="sq", duration_s=11, width=480,
-                                              height=480, tone_hz=440))
+    run_ffmpeg(
+        build_synthetic_master_command(
+            square, title="sq", duration_s=11, width=480, height=480, tone_hz=440
+        )
+    )
     short = d / "short.mp4"
-    run_ffmpeg(build_synthetic_master_command(short, title="short", duration_s=5, width=360,
-                                              height=640, tone_hz=440))
+    run_ffmpeg(
+        build_synthetic_master_command(
+            short, title="short", duration_s=5, width=360, height=640, tone_hz=440
+        )
+    )
     good = make_master(tmp_path_factory.getbasetemp() / "masters")
     corrupt = d / "corrupt.mp4"
     data = bytearray(good.read_bytes())
@@ -143,11 +163,18 @@ def bad_masters(tmp_path_factory) -> dict[str, Path]:
     start, end = len(data) // 3, 2 * len(data) // 3
     data[start:end] = bytes((b * 7 + 13) % 256 for b in data[start:end])
     corrupt.write_bytes(bytes(data))
-    return {"not_media": text, "no_video": audio, "not_portrait_9x16": square,
-            "too_short": short, "undecodable": corrupt}
+    return {
+        "not_media": text,
+        "no_video": audio,
+        "not_portrait_9x16": square,
+        "too_short": short,
+        "undecodable": corrupt,
+    }
 
 
-@pytest.mark.parametrize("kind", ["not_media", "no_video", "not_portrait_9x16", "too_short", "undecodable"])
+@pytest.mark.parametrize(
+    "kind", ["not_media", "no_video", "not_portrait_9x16", "too_short", "undecodable"]
+)
 def test_each_rejected_upload_kind_gets_a_clear_error_and_stores_nothing(studio, bad_masters, kind):
     rt, client, alpha, _ = studio
     sid = _series(client, alpha)
@@ -171,27 +198,43 @@ def test_upload_form_errors_and_size_limit(make_runtime, tmp_path_factory):
         assert master.stat().st_size > 200_000
         big = _upload(client, h, sid, master)
         assert big.status_code == 413
-        no_file = client.post(f"/api/v1/studio/series/{sid}/episodes", headers=h,
-                              data={"number": "1", "title": "x"}, files={"other": ("a", b"abc")})
+        no_file = client.post(
+            f"/api/v1/studio/series/{sid}/episodes",
+            headers=h,
+            data={"number": "1", "title": "x"},
+            files={"other": ("a", b"abc")},
+        )
         assert no_file.status_code == 422
-        bad_number = client.post(f"/api/v1/studio/series/{sid}/episodes", headers=h,
-                                 data={"number": "one", "title": "x"}, files={"file": ("a.mp4", b"abc")})
+        bad_number = client.post(
+            f"/api/v1/studio/series/{sid}/episodes",
+            headers=h,
+            data={"number": "one", "title": "x"},
+            files={"file": ("a.mp4", b"abc")},
+        )
         assert bad_number.status_code == 422
-        not_multipart = client.post(f"/api/v1/studio/series/{sid}/episodes", headers=h, json={"a": 1})
+        not_multipart = client.post(
+            f"/api/v1/studio/series/{sid}/episodes", headers=h, json={"a": 1}
+        )
         assert not_multipart.status_code == 422
         assert _stored_files(rt) == [] and _scratch_files(rt) == []
 
 
 def test_series_input_is_validated(studio):
     _rt, client, alpha, _ = studio
-    for body in ({"title": ""}, {"title": "x", "price_coins": -1}, {"title": "x", "free_episodes": -2},
-                 {"title": "x" * 300}):
+    for body in (
+        {"title": ""},
+        {"title": "x", "price_coins": -1},
+        {"title": "x", "free_episodes": -2},
+        {"title": "x" * 300},
+    ):
         r = client.post("/api/v1/studio/series", headers=alpha, json=body)
         assert r.status_code == 422, body
     assert client.get("/api/v1/studio/series", headers=alpha).json() == []
 
 
-def test_failed_packaging_is_kept_with_its_error_and_can_be_retried(studio, tmp_path_factory, monkeypatch):
+def test_failed_packaging_is_kept_with_its_error_and_can_be_retried(
+    studio, tmp_path_factory, monkeypatch
+):
     rt, client, alpha, _ = studio
     sid = _series(client, alpha)
     master = make_master(tmp_path_factory.getbasetemp() / "masters")
@@ -202,11 +245,15 @@ def test_failed_packaging_is_kept_with_its_error_and_can_be_retried(studio, tmp_
     failed = wait_for_status(rt, r.json()["id"], {EpisodeStatus.failed, EpisodeStatus.ready})
     assert failed.status is EpisodeStatus.failed and failed.error
     assert not (rt.settings.media_dir / "hls").exists() or not any(
-        (rt.settings.media_dir / "hls").rglob("*.ts"))
+        (rt.settings.media_dir / "hls").rglob("*.ts")
+    )
     monkeypatch.delenv("CLIFFHANGER_FFMPEG")
     retry = client.post(f"/api/v1/studio/episodes/{r.json()['id']}/retry", headers=alpha)
     assert retry.status_code == 202
     done = wait_for_status(rt, r.json()["id"], {EpisodeStatus.ready, EpisodeStatus.failed})
     assert done.status is EpisodeStatus.ready and done.attempts == 2
-    assert client.post(f"/api/v1/studio/episodes/{r.json()['id']}/retry", headers=alpha).status_code == 409
+    assert (
+        client.post(f"/api/v1/studio/episodes/{r.json()['id']}/retry", headers=alpha).status_code
+        == 409
+    )
     assert uuid.UUID(hex=r.json()["id"])

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from tests.helpers import make_master, wait_for_status
 
 from cliffhanger.accounts import service as accounts
 from cliffhanger.catalog import service as catalog
@@ -23,7 +24,6 @@ from cliffhanger.catalog.models import Episode, EpisodeStatus
 from cliffhanger.media import service as media
 from cliffhanger.queue import enqueue_after_commit
 from cliffhanger.runtime import Runtime
-from tests.helpers import make_master, wait_for_status
 
 
 @pytest.fixture
@@ -44,12 +44,14 @@ def deployment(db_backend, make_runtime, request):
 
 def _worker_env(rt: Runtime) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLIFFHANGER_")}
-    env.update({
-        "CLIFFHANGER_DATA_DIR": str(rt.settings.resolved_data_dir),
-        "CLIFFHANGER_SECRET_KEY": rt.settings.secret_key or "",
-        "CLIFFHANGER_JOB_STALE_AFTER_S": str(rt.settings.job_stale_after_s),
-        "CLIFFHANGER_QUEUE_NAME": rt.settings.queue_name,
-    })
+    env.update(
+        {
+            "CLIFFHANGER_DATA_DIR": str(rt.settings.resolved_data_dir),
+            "CLIFFHANGER_SECRET_KEY": rt.settings.secret_key or "",
+            "CLIFFHANGER_JOB_STALE_AFTER_S": str(rt.settings.job_stale_after_s),
+            "CLIFFHANGER_QUEUE_NAME": rt.settings.queue_name,
+        }
+    )
     if rt.settings.database_url:
         env["CLIFFHANGER_DATABASE_URL"] = rt.settings.database_url
     if rt.settings.queue_url:
@@ -60,7 +62,9 @@ def _worker_env(rt: Runtime) -> dict[str, str]:
 def _start_worker(rt: Runtime) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "cliffhanger.cli", "worker", "--workers", "1"],
-        env=_worker_env(rt), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=_worker_env(rt),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
 
@@ -72,7 +76,9 @@ def _queued_episode(rt: Runtime, master: Path) -> str:
         session.expunge(org)
     with master.open("rb") as f:
         staged = media.stage_file(rt.settings, f, "m.mp4")
-    episode = media.add_episode(rt, org, series.id, number=1, title="One", staged=staged, enqueue=False)
+    episode = media.add_episode(
+        rt, org, series.id, number=1, title="One", staged=staged, enqueue=False
+    )
     with rt.db.session() as session:
         enqueue_after_commit(session, media.PACKAGE_TASK, episode.id)
     return episode.id
@@ -110,7 +116,9 @@ def test_worker_process_packages_a_queued_episode(deployment, tmp_path_factory):
     episode_id = _queued_episode(rt, make_master(tmp_path_factory.getbasetemp() / "masters"))
     worker = _start_worker(rt)
     try:
-        done = wait_for_status(rt, episode_id, {EpisodeStatus.ready, EpisodeStatus.failed}, timeout=120)
+        done = wait_for_status(
+            rt, episode_id, {EpisodeStatus.ready, EpisodeStatus.failed}, timeout=120
+        )
         assert done.status is EpisodeStatus.ready, done.error
     finally:
         worker.send_signal(signal.SIGINT)
@@ -120,7 +128,9 @@ def test_worker_process_packages_a_queued_episode(deployment, tmp_path_factory):
 def test_worker_killed_mid_job_leaves_a_retryable_episode(deployment, tmp_path_factory):
     rt = deployment
     # A longer, larger master so the kill lands while ffmpeg is encoding.
-    master = make_master(tmp_path_factory.getbasetemp() / "masters", seconds=24, width=540, height=960)
+    master = make_master(
+        tmp_path_factory.getbasetemp() / "masters", seconds=24, width=540, height=960
+    )
     episode_id = _queued_episode(rt, master)
     worker = _start_worker(rt)
     try:
@@ -131,7 +141,9 @@ def test_worker_killed_mid_job_leaves_a_retryable_episode(deployment, tmp_path_f
                 assert ep is not None
                 if ep.status is EpisodeStatus.processing and ep.progress > 0.05:
                     break
-                assert ep.status is not EpisodeStatus.ready, "finished before the kill; make the clip longer"
+                assert ep.status is not EpisodeStatus.ready, (
+                    "finished before the kill; make the clip longer"
+                )
             assert time.monotonic() < deadline, "the worker never started the job"
             time.sleep(0.1)
         os.killpg(worker.pid, signal.SIGKILL)
@@ -149,7 +161,11 @@ def test_worker_killed_mid_job_leaves_a_retryable_episode(deployment, tmp_path_f
         assert ep.status is EpisodeStatus.processing and ep.hls_prefix is None
         assert ep.attempts == 1
     # Nothing is published and the viewer catalogue does not list it.
-    published = list((rt.settings.media_dir / "hls").rglob("*.m3u8")) if (rt.settings.media_dir / "hls").exists() else []
+    published = (
+        list((rt.settings.media_dir / "hls").rglob("*.m3u8"))
+        if (rt.settings.media_dir / "hls").exists()
+        else []
+    )
     assert published == []
 
     # While the heartbeat is fresh a retry is refused; once it is stale the sweeper re-queues it.
@@ -159,7 +175,9 @@ def test_worker_killed_mid_job_leaves_a_retryable_episode(deployment, tmp_path_f
     assert media.sweep_stale(rt) == [episode_id]
     worker = _start_worker(rt)
     try:
-        done = wait_for_status(rt, episode_id, {EpisodeStatus.ready, EpisodeStatus.failed}, timeout=180)
+        done = wait_for_status(
+            rt, episode_id, {EpisodeStatus.ready, EpisodeStatus.failed}, timeout=180
+        )
         assert done.status is EpisodeStatus.ready, done.error
         assert done.attempts == 2
     finally:

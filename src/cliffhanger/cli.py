@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import tempfile
 from pathlib import Path
 
@@ -13,7 +12,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cliffhanger.config import Settings
 
-app = typer.Typer(help="Cliffhanger: the engine for vertical mini-drama series.", no_args_is_help=True)
+app = typer.Typer(
+    help="Cliffhanger: the engine for vertical mini-drama series.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations (studios and brands).", no_args_is_help=True)
 ledger_app = typer.Typer(help="The coin ledger.", no_args_is_help=True)
@@ -70,7 +71,9 @@ def _serve(settings: Settings) -> None:
 
 @app.command()
 def serve(
-    host: str = typer.Option(None, help="Interface to bind (default CLIFFHANGER_HOST or 127.0.0.1)."),
+    host: str = typer.Option(
+        None, help="Interface to bind (default CLIFFHANGER_HOST or 127.0.0.1)."
+    ),
     port: int = typer.Option(None, help="Port (default CLIFFHANGER_PORT or 8000)."),
 ) -> None:
     """Serve the viewer app, the API and (in embedded mode) the queue consumer threads."""
@@ -84,7 +87,9 @@ def worker(
     """Run queue workers in this process (scale-out mode, Huey on Redis; also works on SQLite)."""
     settings = _settings()
     rt = _runtime(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     console.print(f"[bold]Cliffhanger worker[/] with {workers} threads")
     rt.queue.consumer(workers, embedded=False).run()
 
@@ -102,7 +107,9 @@ def demo(
     settings = _settings(host, port)
     rt = _runtime(settings)
     with Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), TimeElapsedColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
         console=console,
     ) as progress:
         bar = progress.add_task("Preparing the demo season", total=1.0)
@@ -116,7 +123,9 @@ def demo(
         f"({'created' if result.created else 'reused'})."
     )
     if result.api_key:
-        console.print(f"Demo studio API key (shown once, also in demo-api-key.txt): {result.api_key}")
+        console.print(
+            f"Demo studio API key (shown once, also in demo-api-key.txt): {result.api_key}"
+        )
     if not no_serve:
         rt.close()
         _serve(settings)
@@ -204,4 +213,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

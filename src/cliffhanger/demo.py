@@ -28,8 +28,14 @@ DEMO_SYNOPSIS = (
     "Every episode brings her one call closer to the truth, and one step closer to the caller."
 )
 EPISODE_TITLES = [
-    "The Message", "Static on the Line", "The Second Caller", "Room 414", "Tomorrow's Date",
-    "Who Picked Up", "The Last Ring", "Dial Tone",
+    "The Message",
+    "Static on the Line",
+    "The Second Caller",
+    "Room 414",
+    "Tomorrow's Date",
+    "Who Picked Up",
+    "The Last Ring",
+    "Dial Tone",
 ]
 TONES = [330, 392, 440, 494, 523, 587, 659, 698]
 
@@ -48,8 +54,14 @@ def _episode_duration(index: int, base_s: int) -> int:
 
 
 def seed_demo(
-    rt: Runtime, *, episode_count: int = 6, duration_s: int = 20, width: int = 720,
-    height: int = 1280, free_episodes: int = 3, price_coins: int = 80,
+    rt: Runtime,
+    *,
+    episode_count: int = 6,
+    duration_s: int = 20,
+    width: int = 720,
+    height: int = 1280,
+    free_episodes: int = 3,
+    price_coins: int = 80,
     on_step: Callable[[str, float], None] | None = None,
 ) -> DemoResult:
     """Create (or find) the demo season and package every episode that is not ready yet."""
@@ -65,8 +77,12 @@ def seed_demo(
         created = series is None
         if series is None:
             series = catalog.create_series(
-                session, org, title=DEMO_SERIES, synopsis=DEMO_SYNOPSIS,
-                free_episodes=free_episodes, price_coins=price_coins,
+                session,
+                org,
+                title=DEMO_SERIES,
+                synopsis=DEMO_SYNOPSIS,
+                free_episodes=free_episodes,
+                price_coins=price_coins,
             )
         existing = {e.number: e for e in catalog.org_episodes(session, series)}
         session.expunge(org)
@@ -88,8 +104,12 @@ def seed_demo(
             master = scratch / f"episode-{number}.mp4"
             run_ffmpeg(
                 build_synthetic_master_command(
-                    master, ffmpeg=ffmpeg_exe(), title=f"Ep. {number}  {title}",
-                    duration_s=_episode_duration(i, duration_s), width=width, height=height,
+                    master,
+                    ffmpeg=ffmpeg_exe(),
+                    title=f"Ep. {number}  {title}",
+                    duration_s=_episode_duration(i, duration_s),
+                    width=width,
+                    height=height,
                     tone_hz=TONES[i % len(TONES)],
                 )
             )

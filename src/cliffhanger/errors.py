@@ -1,4 +1,4 @@
-"""Domain errors. Services raise these; `app.py` maps them to RFC 9457 problem responses in one place."""
+"""Domain errors. Services raise these; `app.py` maps them to RFC 9457 problem responses."""
 
 from __future__ import annotations
 

@@ -40,7 +40,9 @@ class TaskSpec:
 _REGISTRY: dict[str, TaskSpec] = {}
 
 
-def task(*, name: str, retries: int = 0, retry_delay: int = 10) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def task(
+    *, name: str, retries: int = 0, retry_delay: int = 10
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         _REGISTRY[name] = TaskSpec(name, fn, retries, retry_delay)
         return fn
@@ -62,7 +64,7 @@ def registered_tasks() -> dict[str, TaskSpec]:
     return dict(_REGISTRY)
 
 
-class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
+class _EmbeddedConsumer(Consumer):
     """A consumer that runs in threads of a host process and leaves its signals alone."""
 
     def _set_signal_handlers(self) -> None:
@@ -79,7 +81,7 @@ class JobQueue:
             settings.ensure_dirs()
             path = settings.queue_url or str(settings.resolved_data_dir / "queue.db")
             if path.startswith("sqlite:///"):
-                path = path[len("sqlite:///"):]
+                path = path[len("sqlite:///") :]
             self.huey = SqliteHuey(settings.queue_name, filename=path, results=False)
         self._wrappers: dict[str, Any] = {}
         for spec in _REGISTRY.values():
@@ -107,8 +109,14 @@ class JobQueue:
     def consumer(self, workers: int, *, embedded: bool, periodic: bool = True) -> Consumer:
         cls = _EmbeddedConsumer if embedded else Consumer
         return cls(
-            self.huey, workers=max(1, workers), worker_type="thread", periodic=periodic,
-            initial_delay=0.05, max_delay=1.0, backoff=1.15, scheduler_interval=1,
+            self.huey,
+            workers=max(1, workers),
+            worker_type="thread",
+            periodic=periodic,
+            initial_delay=0.05,
+            max_delay=1.0,
+            backoff=1.15,
+            scheduler_interval=1,
         )
 
 
@@ -140,4 +148,5 @@ def _after_rollback(session: Session, previous_transaction: Any) -> None:
 
 def import_task_modules() -> None:
     """Import every domain's tasks so the registry is complete in any process."""
+    import cliffhanger.commerce.tasks
     import cliffhanger.media.tasks  # noqa: F401

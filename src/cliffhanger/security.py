@@ -1,7 +1,7 @@
 """Signed tokens (HMAC-SHA256) and API-key hashing.
 
-Tokens are `<base64url(json payload)>.<base64url(hmac)>`, with a purpose string mixed into the MAC so
-a token minted for one use (a viewer identity) can never pass as another (a playback grant).
+Tokens are `<base64url(json payload)>.<base64url(hmac)>`, with a purpose string mixed into the
+MAC so a token minted for one use (a viewer identity) can never pass as another (a playback grant).
 """
 
 from __future__ import annotations

@@ -90,7 +90,9 @@ class _Collector:
         _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
         self._name = params.get(b"name", b"").decode("utf-8", "replace")
         raw_filename = params.get(b"filename")
-        self._filename = raw_filename.decode("utf-8", "replace") if raw_filename is not None else None
+        self._filename = (
+            raw_filename.decode("utf-8", "replace") if raw_filename is not None else None
+        )
         if len(self.form.fields) + len(self.form.files) >= MAX_FIELDS:
             raise Invalid("Too many form fields.")
         if self._filename is not None:
@@ -136,11 +138,15 @@ async def read_multipart(request: Request, scratch_dir: Path, max_file_bytes: in
     if content_type != b"multipart/form-data" or b"boundary" not in params:
         raise Invalid("Send the upload as multipart/form-data.", code="not_multipart")
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_file_bytes + MAX_FIELDS * MAX_FIELD_BYTES:
+    if (
+        declared
+        and declared.isdigit()
+        and int(declared) > max_file_bytes + MAX_FIELDS * MAX_FIELD_BYTES
+    ):
         raise PayloadTooLarge(f"The upload is larger than the limit of {max_file_bytes} bytes.")
     scratch_dir.mkdir(parents=True, exist_ok=True)
     collector = _Collector(scratch_dir, max_file_bytes)
-    parser = MultipartParser(params[b"boundary"], collector.callbacks())
+    parser = MultipartParser(params[b"boundary"], collector.callbacks())  # type: ignore[arg-type]
     try:
         async for chunk in request.stream():
             parser.write(chunk)
@@ -150,6 +156,8 @@ async def read_multipart(request: Request, scratch_dir: Path, max_file_bytes: in
         if isinstance(exc, (Invalid, PayloadTooLarge)):
             raise
         if isinstance(exc, Exception):
-            raise Invalid(f"The multipart body could not be read: {exc}", code="bad_multipart") from exc
+            raise Invalid(
+                f"The multipart body could not be read: {exc}", code="bad_multipart"
+            ) from exc
         raise
     return collector.form

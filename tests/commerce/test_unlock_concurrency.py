@@ -21,7 +21,8 @@ def _ready_series(rt: Runtime, episodes: int, price: int) -> list[str]:
     """Ready episode rows (the ledger does not care how they were packaged)."""
     with rt.db.session() as session:
         org, _key = accounts.create_organisation(session, "Concurrency Studio")
-        series = catalog.create_series(session, org, title="Race", free_episodes=0, price_coins=price)
+        series = catalog.create_series(session, org, title="Race", free_episodes=0,
+                                       price_coins=price)
         ids = []
         for n in range(1, episodes + 1):
             ep = Episode(series_id=series.id, number=n, title=f"E{n}", status=EpisodeStatus.ready,
@@ -38,13 +39,17 @@ def _viewer_with(rt: Runtime, paid: int, bonus: int = 0) -> str:
         viewer, _ = accounts.create_viewer(session, rt.settings.signing_key)
         ledger.open_viewer_accounts(session, viewer.id)
         if paid:
-            ledger.grant_coins(session, viewer.id, paid, lot_kind=LotKind.paid, key=f"g:{viewer.id}:p")
+            ledger.grant_coins(session, viewer.id, paid, lot_kind=LotKind.paid,
+                               key=f"g:{viewer.id}:p")
         if bonus:
-            ledger.grant_coins(session, viewer.id, bonus, lot_kind=LotKind.bonus, key=f"g:{viewer.id}:b")
+            ledger.grant_coins(session, viewer.id, bonus, lot_kind=LotKind.bonus,
+                               key=f"g:{viewer.id}:b")
     return viewer.id
 
 
-def _race(rt: Runtime, viewer_id: str, jobs: list[tuple[str, str]]) -> tuple[int, int, list[BaseException]]:
+def _race(
+    rt: Runtime, viewer_id: str, jobs: list[tuple[str, str]]
+) -> tuple[int, int, list[BaseException]]:
     barrier = threading.Barrier(len(jobs))
     ok = short = 0
     errors: list[BaseException] = []
@@ -94,7 +99,8 @@ def test_32_concurrent_retries_of_one_unlock_charge_once(rt):
     assert errors == [] and short == 0 and ok == 1
     with rt.db.session() as session:
         assert ledger.spendable_balance(session, viewer).total == 940
-        assert session.scalar(select(func.count(Transfer.id)).where(Transfer.episode_id == ids[0])) == 1
+        charged = select(func.count(Transfer.id)).where(Transfer.episode_id == ids[0])
+        assert session.scalar(charged) == 1
         assert ledger.verify_ledger(session) == []
 
 

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from cliffhanger.catalog import service
+from cliffhanger.catalog import cards, library, metadata, products, service, subtitles
 from cliffhanger.catalog.models import Episode, Series
+from cliffhanger.catalog.presenters import LangDep, genre_ref, summaries
 from cliffhanger.catalog.schemas import (
+    CastView,
     EpisodeView,
+    ProductCardView,
+    ResumePoint,
     SeriesCreate,
     SeriesDetail,
     SeriesList,
-    SeriesSummary,
     StudioEpisode,
     StudioSeries,
     StudioSeriesDetail,
+    SubtitleTrack,
 )
+from cliffhanger.config import Settings
 from cliffhanger.deps import OrgDep, RuntimeDep, ViewerDep
 from cliffhanger.errors import Invalid
 from cliffhanger.media import service as media
@@ -28,40 +34,62 @@ studio = APIRouter(prefix="/api/v1/studio", tags=["studio"])
 
 
 @router.get("/series", response_model=SeriesList)
-def list_series(rt: RuntimeDep, viewer: ViewerDep) -> SeriesList:
+def list_series(rt: RuntimeDep, viewer: ViewerDep, lang: LangDep) -> SeriesList:
+    """Every published series, newest first."""
     with rt.db.session() as session:
-        items = []
-        for series, count in service.published_series(session):
-            first = service.ready_episodes(session, series.id)[0]
-            items.append(
-                SeriesSummary(
-                    id=series.id, title=series.title, synopsis=series.synopsis,
-                    poster_url=poster_url(rt.settings, first), episode_count=count,
-                    free_episodes=series.free_episodes, price_coins=series.price_coins,
-                )
-            )
-    return SeriesList(items=items)
+        items = sorted(cards.published(session).values(),
+                       key=lambda p: p.series.created_at, reverse=True)
+        return SeriesList(items=summaries(session, rt.settings, items, viewer_id=viewer.id,
+                                          lang=lang))
 
 
 @router.get("/series/{series_id}", response_model=SeriesDetail)
-def get_series(series_id: str, rt: RuntimeDep, viewer: ViewerDep) -> SeriesDetail:
+def get_series(series_id: str, rt: RuntimeDep, viewer: ViewerDep, lang: LangDep) -> SeriesDetail:
+    """The series page: text in the viewer's language, cover, tags, genres, cast, runtime, the
+    episode grid with lock state, subtitles and product cards, the resume point, and what
+    finishing the series costs this viewer."""
     with rt.db.session() as session:
         series = service.viewable_series(session, series_id)
         access = service.series_access(session, viewer.id, series)
-        episodes = [
-            EpisodeView(
-                id=a.episode.id, number=a.episode.number, title=a.episode.title,
-                duration_s=round(a.episode.duration_s, 3), free=a.free,
-                price_coins=a.price_coins, unlocked=a.unlocked,
-                poster_url=poster_url(rt.settings, a.episode),
-            )
-            for a in access
-        ]
+        published = cards.published(session, [series.id])[series.id]
+        card = cards.build(session, rt.settings, [published], viewer_id=viewer.id, lang=lang)[0]
+        ids = [a.episode.id for a in access]
+        progress = library.progress_for(session, viewer.id, ids)
+        tracks = subtitles.tracks_for_episodes(session, ids)
+        product_cards = products.cards_for_episodes(session, rt.settings, viewer.id, ids)
+        episodes = []
+        for a in access:
+            ep = a.episode
+            seen = progress.get(ep.id)
+            episodes.append(EpisodeView(
+                id=ep.id, number=ep.number, title=ep.title, duration_s=round(ep.duration_s, 3),
+                free=a.free, price_coins=a.price_coins, unlocked=a.unlocked,
+                poster_url=poster_url(rt.settings, ep),
+                position_s=seen.position_s if seen else None,
+                watched=bool(seen and seen.completed),
+                subtitles=[
+                    SubtitleTrack(**vars(t))
+                    for t in subtitles.viewer_tracks(
+                        session, rt.settings, rt.store, ep, viewer_lang=lang,
+                        series_lang=series.language, unlocked=a.unlocked, rows=tracks[ep.id],
+                    )
+                ],
+                products=[ProductCardView(**vars(c)) for c in product_cards[ep.id]],
+            ))
+        resume = library.resume_for_series(session, viewer.id, series.id)
         return SeriesDetail(
-            id=series.id, title=series.title, synopsis=series.synopsis,
+            id=series.id, title=card.title, synopsis=card.synopsis,
             poster_url=episodes[0].poster_url if episodes else None,
             free_episodes=series.free_episodes, price_coins=series.price_coins,
             episodes=episodes, cost_to_finish_coins=service.cost_to_finish(access),
+            lang=card.lang, original_title=series.title, language=series.language,
+            cover_url=card.cover_url, tags=card.tags,
+            genres=[genre_ref(g) for g in card.genres],
+            cast=[CastView(**vars(c)) for c in metadata.cast_of(session, series.id)],
+            episode_count=card.episode_count, total_runtime_s=card.total_runtime_s,
+            released_at=card.released_at, in_my_list=card.in_my_list,
+            resume=ResumePoint(episode_id=resume.episode.id, number=resume.episode.number,
+                               position_s=resume.position_s) if resume else None,
         )
 
 
@@ -86,6 +114,21 @@ def studio_episode(episode: Episode) -> StudioEpisode:
     )
 
 
+def studio_series_detail(
+    session: Session, settings: Settings, series: Series
+) -> StudioSeriesDetail:
+    episodes = [studio_episode(e) for e in service.org_episodes(session, series)]
+    return StudioSeriesDetail(
+        **_studio_series(series).model_dump(), episodes=episodes, language=series.language,
+        published_at=series.published_at,
+        cover_url=cards.media_url(settings, series.cover_key) if series.cover_key else None,
+        genres=metadata.genres_of(session, [series.id])[series.id],
+        tags=metadata.tags_of(session, [series.id])[series.id],
+        cast=[CastView(**vars(c)) for c in metadata.cast_of(session, series.id)],
+        localizations=[loc.lang for loc in metadata.localizations_of(session, series.id)],
+    )
+
+
 @studio.post("/series", status_code=201, response_model=StudioSeries)
 def create_series(body: SeriesCreate, rt: RuntimeDep, org: OrgDep) -> StudioSeries:
     with rt.db.session() as session:
@@ -93,6 +136,7 @@ def create_series(body: SeriesCreate, rt: RuntimeDep, org: OrgDep) -> StudioSeri
             session, org, title=body.title, synopsis=body.synopsis,
             free_episodes=body.free_episodes, price_coins=body.price_coins,
         )
+        metadata.reindex(session, series)
         return _studio_series(series)
 
 
@@ -106,8 +150,7 @@ def list_studio_series(rt: RuntimeDep, org: OrgDep) -> list[StudioSeries]:
 def get_studio_series(series_id: str, rt: RuntimeDep, org: OrgDep) -> StudioSeriesDetail:
     with rt.db.session() as session:
         series = service.series_for_org(session, org, series_id)
-        episodes = [studio_episode(e) for e in service.org_episodes(session, series)]
-        return StudioSeriesDetail(**_studio_series(series).model_dump(), episodes=episodes)
+        return studio_series_detail(session, rt.settings, series)
 
 
 @studio.post(
@@ -133,7 +176,9 @@ def get_studio_series(series_id: str, rt: RuntimeDep, org: OrgDep) -> StudioSeri
         }
     },
 )
-async def upload_episode(series_id: str, request: Request, rt: RuntimeDep, org: OrgDep) -> StudioEpisode:
+async def upload_episode(
+    series_id: str, request: Request, rt: RuntimeDep, org: OrgDep
+) -> StudioEpisode:
     """Upload an episode master (multipart: number, title, file). Packaging runs in the queue."""
     # Refuse early, before reading a large body, when the series is not the caller's.
     def check_series() -> None:

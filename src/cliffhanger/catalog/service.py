@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from cliffhanger.accounts.models import Organisation
 from cliffhanger.catalog.models import Episode, EpisodeStatus, Series
+from cliffhanger.commerce import access as commerce_access
+from cliffhanger.commerce import pricing
 from cliffhanger.commerce.models import Entitlement
 from cliffhanger.errors import Conflict, Invalid, NotFound
 
@@ -160,14 +162,18 @@ class EpisodeAccess:
 
 
 def series_access(session: Session, viewer_id: str, series: Series) -> list[EpisodeAccess]:
+    """Each ready episode for this viewer: open or not (an entitlement, or a pass or subscription
+    covering the whole series) and what it costs them (their locked price, channel discount)."""
     entitled = entitled_episode_ids(session, viewer_id, series.id)
+    series_wide = commerce_access.series_wide_access(session, viewer_id, series.id) is not None
+    price = pricing.episode_price(session, viewer_id, series)
     out = []
     for ep in ready_episodes(session, series.id):
         free = is_free(series, ep)
         out.append(
             EpisodeAccess(
-                episode=ep, free=free, unlocked=free or ep.id in entitled,
-                price_coins=0 if free else series.price_coins,
+                episode=ep, free=free, unlocked=free or series_wide or ep.id in entitled,
+                price_coins=0 if free else price,
             )
         )
     return out
@@ -179,13 +185,5 @@ def cost_to_finish(access: list[EpisodeAccess]) -> int:
 
 
 def may_watch(session: Session, viewer_id: str, series: Series, episode: Episode) -> bool:
-    if is_free(series, episode):
-        return True
-    return (
-        session.scalar(
-            select(Entitlement.id).where(
-                Entitlement.viewer_id == viewer_id, Entitlement.episode_id == episode.id
-            )
-        )
-        is not None
-    )
+    """Free, entitled, or covered by a pass or subscription at this moment (commerce.access)."""
+    return commerce_access.episode_access(session, viewer_id, series, episode) is not None

@@ -1,12 +1,29 @@
-"""Wallet and unlock endpoints."""
+"""Wallet and unlock endpoints; includes the offer/order/webhook and ad routers of the domain."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
-from cliffhanger.commerce import ledger, service
-from cliffhanger.commerce.schemas import UnlockRequest, UnlockResponse, Wallet
+from cliffhanger.catalog import service as catalog
+from cliffhanger.commerce import ledger, limits, service, wallet
+from cliffhanger.commerce.api_ads import router as ads_router
+from cliffhanger.commerce.api_orders import router as orders_router
+from cliffhanger.commerce.api_orders import studio as studio_pricing_router
+from cliffhanger.commerce.paywall import paywall
+from cliffhanger.commerce.schemas import (
+    Expiring,
+    HistoryEntry,
+    SpendLimits,
+    SpendLimitUpdate,
+    SpendLimitView,
+    UnlockRequest,
+    UnlockResponse,
+    Wallet,
+    WalletHistory,
+)
+from cliffhanger.db import utcnow
 from cliffhanger.deps import RuntimeDep, ViewerDep
+from cliffhanger.ratelimit import per_viewer
 
 router = APIRouter(prefix="/api/v1", tags=["wallet"])
 
@@ -18,19 +35,79 @@ def get_wallet(rt: RuntimeDep, viewer: ViewerDep) -> Wallet:
     return Wallet(balance_coins=balance.total, paid_coins=balance.paid, bonus_coins=balance.bonus)
 
 
+@router.get("/wallet/history", response_model=WalletHistory)
+def get_history(
+    rt: RuntimeDep, viewer: ViewerDep, limit: int = Query(default=50, ge=1, le=200)
+) -> WalletHistory:
+    """Balances, debt, bonus coins about to expire, and the latest movements."""
+    now = utcnow()
+    with rt.db.session() as session:
+        balance, debt = wallet.balances(session, viewer.id, now)
+        entries = wallet.history(session, viewer.id, limit)
+        soon = wallet.expiring(session, viewer.id, now)
+    return WalletHistory(
+        balance_coins=balance.total, paid_coins=balance.paid, bonus_coins=balance.bonus,
+        debt_coins=debt, expiring=[Expiring(coins=c, expires_at=e) for c, e in soon],
+        entries=[HistoryEntry(**e.__dict__) for e in entries],
+    )
+
+
+def _limits(rt: RuntimeDep, viewer_id: str) -> SpendLimits:
+    with rt.db.session() as session:
+        views = limits.summary(session, rt.settings, viewer_id, utcnow())
+    return SpendLimits(limits=[SpendLimitView(**v.__dict__) for v in views])
+
+
+@router.get("/wallet/limits", response_model=SpendLimits)
+def get_limits(rt: RuntimeDep, viewer: ViewerDep) -> SpendLimits:
+    """Spend caps in force (the operator's and the viewer's own) and what was spent."""
+    return _limits(rt, viewer.id)
+
+
+@router.put("/wallet/limits", response_model=SpendLimits)
+def put_limit(body: SpendLimitUpdate, rt: RuntimeDep, viewer: ViewerDep) -> SpendLimits:
+    """Set one of the viewer's own limits. Lower: at once; higher or removed: after 24 hours."""
+    with rt.db.session() as session:
+        limits.set_limit(session, viewer.id, body.unit, body.period, body.amount, utcnow())
+    return _limits(rt, viewer.id)
+
+
 @router.post(
     "/unlocks", status_code=201, response_model=UnlockResponse,
+    dependencies=[per_viewer("unlock")],
     responses={200: {"description": "Replay of an earlier unlock, or already unlocked"},
-               402: {"description": "Not enough coins"}},
+               402: {"description": "Not enough coins"},
+               403: {"description": "Over a spend limit"},
+               429: {"description": "Too many unlocks"}},
 )
-def unlock(body: UnlockRequest, response: Response, rt: RuntimeDep, viewer: ViewerDep) -> UnlockResponse:
-    """Unlock an episode with coins; idempotent on `idempotency_key`."""
+def unlock(
+    body: UnlockRequest, response: Response, rt: RuntimeDep, viewer: ViewerDep
+) -> UnlockResponse:
+    """Unlock an episode with coins; idempotent on `idempotency_key`. An episode already open
+    (entitlement, series pass, subscription) is answered 200 and charges nothing."""
     with rt.db.session() as session:
-        result = service.unlock_with_coins(session, viewer.id, body.episode_id, body.idempotency_key)
+        result = service.unlock_with_coins(session, viewer.id, body.episode_id,
+                                           body.idempotency_key, settings=rt.settings)
     if not result.created:
         response.status_code = 200
     return UnlockResponse(
-        episode_id=result.entitlement.episode_id, method="coins",
-        price_coins=result.entitlement.price_coins, charged_coins=result.charged_coins if result.created else 0,
+        episode_id=result.episode_id, method=result.method, price_coins=result.price_coins,
+        charged_coins=result.charged_coins if result.created else 0,
         balance_coins=result.balance.total, already_unlocked=not result.created,
     )
+
+
+@router.get("/episodes/{episode_id}/paywall")
+def get_paywall(episode_id: str, rt: RuntimeDep, viewer: ViewerDep) -> dict[str, object]:
+    """What unlocking this episode costs this viewer and every way to do it, including the cost
+    to finish the series at their locked price."""
+    with rt.db.session() as session:
+        series, episode = catalog.viewable_episode(session, episode_id)
+        wall = paywall(session, rt.settings, viewer.id, series, episode)
+        wall["unlocked"] = catalog.may_watch(session, viewer.id, series, episode)
+        return wall
+
+
+router.include_router(orders_router)
+router.include_router(ads_router)
+router.include_router(studio_pricing_router)

@@ -1,19 +1,25 @@
-"""The coin ledger: accounts, double-entry transfers, coin lots, and the replay that verifies them.
+"""The coin ledger: accounts, double-entry transfers, coin lots, debt, and the replay that verifies
+them (`commerce.verify`).
 
 Rules kept here and nowhere else:
 - every movement is a `Transfer` of a positive integer amount with a unique idempotency key;
-- a viewer account never goes below zero: spending checks and draws down lots under a row lock;
-- bonus lots are spent before paid lots, earliest expiry first; expired lots are never spent;
+- a spendable viewer account never goes below zero: spending checks and draws down lots under a
+  row lock; a debit that would overdraw it raises `InsufficientCoins` and moves nothing;
+- bonus lots are spent before paid lots, earliest expiry first; expired lots are never spent, and
+  `expire_lots` moves them to the breakage account;
+- a refund larger than the paid balance leaves the rest on the viewer's debt account (never
+  above zero), and paid coins of later purchases settle that debt before reaching the wallet
+  (clawbacks and breakage are in `commerce.clawback`);
 - cached viewer balances always equal a replay of the journal (`verify_ledger` proves it).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, bindparam, event, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -21,10 +27,9 @@ from sqlalchemy.orm import Session
 from cliffhanger.commerce.models import (
     SYSTEM_OWNER,
     VIEWER_KINDS,
+    WALLET_KINDS,
     AccountKind,
     CoinLot,
-    Entitlement,
-    EntitlementSource,
     LedgerAccount,
     LotDraw,
     LotKind,
@@ -34,55 +39,134 @@ from cliffhanger.commerce.models import (
 from cliffhanger.db import new_id, utcnow
 from cliffhanger.errors import Conflict, InsufficientCoins, Invalid
 
+COIN = "coin"
 
-def account(session: Session, kind: AccountKind, owner_id: str = SYSTEM_OWNER) -> LedgerAccount:
-    """The account of `kind` for `owner_id`, created on first use (race-free on both databases)."""
-    found = session.scalar(
+
+def _find(session: Session, kind: AccountKind, owner_id: str, unit: str) -> LedgerAccount | None:
+    return session.scalar(
         select(LedgerAccount).where(
             LedgerAccount.kind == kind, LedgerAccount.owner_id == owner_id,
-            LedgerAccount.unit == "coin",
+            LedgerAccount.unit == unit,
         )
     )
+
+
+def insert_ignore(session: Session):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT that supports ON CONFLICT DO NOTHING."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def account(
+    session: Session, kind: AccountKind, owner_id: str = SYSTEM_OWNER, unit: str = COIN
+) -> LedgerAccount:
+    """The account of `kind` for `owner_id` in `unit`, created on first use (race-free)."""
+    found = _find(session, kind, owner_id, unit)
     if found is not None:
         return found
     values = {
-        "id": new_id(), "kind": kind, "owner_id": owner_id, "unit": "coin",
-        "balance": 0 if kind in VIEWER_KINDS else None, "created_at": utcnow(),
+        "id": new_id(), "kind": kind, "owner_id": owner_id, "unit": unit,
+        "balance": 0 if kind in WALLET_KINDS else None, "created_at": utcnow(),
     }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(LedgerAccount).values(**values).on_conflict_do_nothing())
-    created = session.scalar(
-        select(LedgerAccount).where(
-            LedgerAccount.kind == kind, LedgerAccount.owner_id == owner_id,
-            LedgerAccount.unit == "coin",
-        )
-    )
+    session.execute(insert_ignore(session)(LedgerAccount).values(**values).on_conflict_do_nothing())
+    created = _find(session, kind, owner_id, unit)
     assert created is not None
     return created
 
 
+_ACCOUNT_IDS: WeakKeyDictionary[object, dict[tuple[str, str, str], str]] = WeakKeyDictionary()
+_PENDING_IDS = "cliffhanger.account_ids"
+
+
+def account_id(
+    session: Session, kind: AccountKind, owner_id: str = SYSTEM_OWNER, unit: str = COIN
+) -> str:
+    """The id of an account, cached per database once its row is committed (accounts are never
+    deleted), so hot paths that only credit an account (revenue) do not read it every time."""
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    key = (str(kind), owner_id, unit)
+    found = _ACCOUNT_IDS.get(engine, {}).get(key)
+    if found is None:
+        found = account(session, kind, owner_id, unit).id
+        session.info.setdefault(_PENDING_IDS, []).append((engine, key, found))
+    return found
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_account_ids(session: Session) -> None:
+    for engine, key, value in session.info.pop(_PENDING_IDS, []):
+        _ACCOUNT_IDS.setdefault(engine, {})[key] = value
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_account_ids(session: Session, _previous: object) -> None:
+    session.info.pop(_PENDING_IDS, None)
+
+
 def open_viewer_accounts(session: Session, viewer_id: str) -> None:
-    account(session, AccountKind.viewer_paid, viewer_id)
-    account(session, AccountKind.viewer_bonus, viewer_id)
+    for kind in (AccountKind.viewer_paid, AccountKind.viewer_bonus, AccountKind.viewer_debt):
+        account(session, kind, viewer_id)
+
+
+@dataclass(frozen=True)
+class WalletAccounts:
+    paid: LedgerAccount
+    bonus: LedgerAccount
+    debt: LedgerAccount
+
+
+# Statements of the hot paths, built once (building SQL expressions costs more CPU than running
+# them on a fast database).
+_LOCK_WALLET = (
+    select(LedgerAccount)
+    .where(LedgerAccount.owner_id == bindparam("owner"), LedgerAccount.kind.in_(WALLET_KINDS))
+    .order_by(LedgerAccount.id)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LIVE_LOTS = select(
+    CoinLot.id, CoinLot.kind, CoinLot.remaining, CoinLot.expires_at, CoinLot.created_at
+).where(
+    CoinLot.account_id.in_(bindparam("accounts", expanding=True)),
+    CoinLot.remaining > 0,
+    or_(CoinLot.expires_at.is_(None), CoinLot.expires_at > bindparam("now")),
+)
+_LOTS_TABLE: Table = CoinLot.__table__  # type: ignore[assignment]
+_INSERT_TRANSFERS = insert(Transfer.__table__)  # type: ignore[arg-type]
+_INSERT_DRAWS = insert(LotDraw.__table__)  # type: ignore[arg-type]
+_DRAW_LOTS = (
+    update(_LOTS_TABLE).where(_LOTS_TABLE.c.id == bindparam("lot"))
+    .values(remaining=_LOTS_TABLE.c.remaining - bindparam("take"))
+)
+
+
+def lock_wallet(session: Session, viewer_id: str) -> WalletAccounts:
+    """Lock the viewer's paid, bonus and debt accounts for the rest of the transaction.
+
+    PostgreSQL takes row locks (in a fixed order, so two lockers never deadlock); SQLite
+    transactions already hold the database write lock from BEGIN IMMEDIATE. Every flow that
+    changes what a viewer owns or may watch takes this lock first, so it is also the one mutex
+    that serialises a viewer's unlocks, ad rewards, orders and refunds.
+    """
+
+    def locked() -> dict[AccountKind, LedgerAccount]:
+        rows = session.scalars(_LOCK_WALLET, {"owner": viewer_id}).all()
+        return {row.kind: row for row in rows}
+
+    by_kind = locked()
+    if len(by_kind) < len(WALLET_KINDS):
+        open_viewer_accounts(session, viewer_id)
+        by_kind = locked()
+    return WalletAccounts(
+        by_kind[AccountKind.viewer_paid], by_kind[AccountKind.viewer_bonus],
+        by_kind[AccountKind.viewer_debt],
+    )
 
 
 def lock_viewer_accounts(session: Session, viewer_id: str) -> tuple[LedgerAccount, LedgerAccount]:
-    """Lock the viewer's paid and bonus accounts for the rest of the transaction.
-
-    PostgreSQL takes row locks (in a fixed order, so two spenders never deadlock); SQLite
-    transactions already hold the database write lock from BEGIN IMMEDIATE.
-    """
-    open_viewer_accounts(session, viewer_id)
-    rows = session.scalars(
-        select(LedgerAccount)
-        .where(LedgerAccount.owner_id == viewer_id, LedgerAccount.kind.in_(VIEWER_KINDS))
-        .order_by(LedgerAccount.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
-    by_kind = {row.kind: row for row in rows}
-    return by_kind[AccountKind.viewer_paid], by_kind[AccountKind.viewer_bonus]
+    """`lock_wallet`, returning the two spendable accounts (paid, bonus)."""
+    wallet = lock_wallet(session, viewer_id)
+    return wallet.paid, wallet.bonus
 
 
 def post_transfer(
@@ -95,27 +179,37 @@ def post_transfer(
     amount: int,
     viewer_id: str | None = None,
     episode_id: str | None = None,
+    order_id: str | None = None,
     memo: str = "",
+    now: datetime | None = None,
 ) -> Transfer:
     """Append one transfer and keep cached balances in step. Callers hold the needed locks."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise Invalid(f"A transfer amount must be a positive whole number, not {amount!r}.")
     if debit.id == credit.id:
         raise Invalid("A transfer needs two different accounts.")
+    if debit.unit != credit.unit:
+        raise Invalid(f"A transfer cannot move {debit.unit} into a {credit.unit} account.")
     if debit.balance is not None:
         if debit.kind in VIEWER_KINDS and debit.balance < amount:
             raise InsufficientCoins("The account does not hold enough coins.")
         debit.balance -= amount
     if credit.balance is not None:
+        if credit.kind is AccountKind.viewer_debt and credit.balance + amount > 0:
+            raise Invalid("A settlement cannot exceed the debt.")
         credit.balance += amount
     transfer = Transfer(
         id=new_id(), idempotency_key=key, kind=kind, debit_account_id=debit.id,
-        credit_account_id=credit.id, amount=amount, viewer_id=viewer_id, episode_id=episode_id,
-        memo=memo[:200],
+        credit_account_id=credit.id, amount=amount, unit=debit.unit, viewer_id=viewer_id,
+        episode_id=episode_id, order_id=order_id, memo=memo[:200], created_at=now or utcnow(),
     )
     session.add(transfer)
     session.flush()
     return transfer
+
+
+def transfers_with_keys(session: Session, keys: list[str]) -> list[Transfer]:
+    return list(session.scalars(select(Transfer).where(Transfer.idempotency_key.in_(keys))))
 
 
 def grant_coins(
@@ -128,30 +222,52 @@ def grant_coins(
     kind: TransferKind = TransferKind.grant,
     expires_at: datetime | None = None,
     memo: str = "",
-) -> Transfer:
-    """Credit coins to a viewer as a new lot. Idempotent on `key`."""
-    existing = session.scalar(select(Transfer).where(Transfer.idempotency_key == key))
-    if existing is not None:
-        return existing
+    order_id: str | None = None,
+    now: datetime | None = None,
+) -> list[Transfer]:
+    """Credit coins to a viewer as a new lot. Idempotent on `key`.
+
+    Paid coins settle the viewer's debt first (`<key>:settle`); only the rest becomes a lot.
+    """
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise Invalid(f"A grant must be a positive whole number of coins, not {amount!r}.")
     if lot_kind is LotKind.paid and expires_at is not None:
         raise Invalid("Paid coins never expire.")
-    paid, bonus = lock_viewer_accounts(session, viewer_id)
-    source = account(
-        session, AccountKind.coin_sales if lot_kind is LotKind.paid else AccountKind.promotions
-    )
-    target = paid if lot_kind is LotKind.paid else bonus
-    transfer = post_transfer(
-        session, key=key, kind=kind, debit=source, credit=target, amount=amount,
-        viewer_id=viewer_id, memo=memo,
-    )
-    session.add(
-        CoinLot(
-            account_id=target.id, kind=lot_kind, amount=amount, remaining=amount,
-            expires_at=expires_at, source_transfer_id=transfer.id,
+    wallet = lock_wallet(session, viewer_id)
+    existing = transfers_with_keys(session, [key, f"{key}:settle"])
+    if existing:
+        return existing
+    now = now or utcnow()
+    out: list[Transfer] = []
+    if lot_kind is LotKind.paid:
+        source = account(session, AccountKind.coin_sales)
+        owed = -(wallet.debt.balance or 0)
+        settle = min(owed, amount)
+        if settle > 0:
+            out.append(post_transfer(
+                session, key=f"{key}:settle", kind=TransferKind.settlement, debit=source,
+                credit=wallet.debt, amount=settle, viewer_id=viewer_id, order_id=order_id,
+                memo=f"settles debt; {memo}", now=now,
+            ))
+            amount -= settle
+        target = wallet.paid
+    else:
+        source = account(session, AccountKind.promotions)
+        target = wallet.bonus
+    if amount > 0:
+        transfer = post_transfer(
+            session, key=key, kind=kind, debit=source, credit=target, amount=amount,
+            viewer_id=viewer_id, order_id=order_id, memo=memo, now=now,
         )
-    )
+        session.add(
+            CoinLot(
+                account_id=target.id, kind=lot_kind, amount=amount, remaining=amount,
+                expires_at=expires_at, source_transfer_id=transfer.id, created_at=now,
+            )
+        )
+        out.append(transfer)
     session.flush()
-    return transfer
+    return out
 
 
 @dataclass(frozen=True)
@@ -181,71 +297,151 @@ def spendable_balance(session: Session, viewer_id: str, now: datetime | None = N
     return Balance(paid=totals.get(LotKind.paid, 0), bonus=totals.get(LotKind.bonus, 0))
 
 
+def debt_coins(session: Session, viewer_id: str) -> int:
+    """Coins the viewer owes (0 when none)."""
+    balance = session.scalar(
+        select(LedgerAccount.balance).where(
+            LedgerAccount.owner_id == viewer_id, LedgerAccount.kind == AccountKind.viewer_debt
+        )
+    )
+    return -int(balance or 0)
+
+
+def live_lots(session: Session, account_ids: list[str], now: datetime) -> list[CoinLot]:
+    return list(
+        session.scalars(
+            select(CoinLot)
+            .where(
+                CoinLot.account_id.in_(account_ids),
+                CoinLot.remaining > 0,
+                or_(CoinLot.expires_at.is_(None), CoinLot.expires_at > now),
+            )
+            .execution_options(populate_existing=True)
+        ).all()
+    )
+
+
+def draw_lots(
+    session: Session, lots: list[CoinLot], amount: int, *, key: str, kind: TransferKind,
+    debit: LedgerAccount, credit: LedgerAccount, viewer_id: str, now: datetime,
+    episode_id: str | None = None, order_id: str | None = None, memo: str = "",
+) -> Transfer | None:
+    """One transfer of up to `amount` coins drawn from `lots` in the given order."""
+    draws: list[tuple[CoinLot, int]] = []
+    left = amount
+    for lot in lots:
+        if left == 0:
+            break
+        take = min(lot.remaining, left)
+        if take > 0:
+            draws.append((lot, take))
+            left -= take
+    total = amount - left
+    if total == 0:
+        return None
+    transfer = post_transfer(
+        session, key=key, kind=kind, debit=debit, credit=credit, amount=total,
+        viewer_id=viewer_id, episode_id=episode_id, order_id=order_id, memo=memo, now=now,
+    )
+    for lot, take in draws:
+        lot.remaining -= take
+        session.add(LotDraw(lot_id=lot.id, transfer_id=transfer.id, amount=take))
+    return transfer
+
+
+@dataclass(frozen=True)
+class _LiveLot:
+    id: str
+    kind: LotKind
+    remaining: int
+    expires_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Spent:
+    transfer_ids: list[str]
+    balance_after: Balance
+
+
 def spend_coins(
     session: Session,
     viewer_id: str,
     amount: int,
     *,
-    credit: LedgerAccount,
+    credit: LedgerAccount | str,
     key: str,
     kind: TransferKind,
     episode_id: str | None = None,
     now: datetime | None = None,
     memo: str = "",
-) -> list[Transfer]:
-    """Move `amount` coins from the viewer to `credit`: bonus lots first (earliest expiry first,
-    expired ones never), then paid lots oldest first. Raises `InsufficientCoins` and moves nothing
-    when the spendable balance is short. Callers must hold `lock_viewer_accounts`."""
+    wallet: WalletAccounts | None = None,
+) -> Spent:
+    """Move `amount` coins from the viewer to `credit` (an account or its id): bonus lots first
+    (earliest expiry first, expired ones never), then paid lots oldest first. Raises
+    `InsufficientCoins` and moves nothing when the spendable balance is short. Takes the wallet
+    lock unless given a locked `wallet`.
+
+    This is the hot path of every unlock, so it reads the lots once and writes with a few
+    Core statements (transfers, lot draws, lot updates); the wallet balances are updated on the
+    locked account rows and flushed with the transaction."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise Invalid(f"A spend must be a positive whole number of coins, not {amount!r}.")
     now = now or utcnow()
-    paid_acc, bonus_acc = lock_viewer_accounts(session, viewer_id)
-    lots = session.scalars(
-        select(CoinLot)
-        .where(
-            CoinLot.account_id.in_([paid_acc.id, bonus_acc.id]),
-            CoinLot.remaining > 0,
-            or_(CoinLot.expires_at.is_(None), CoinLot.expires_at > now),
+    wallet = wallet or lock_wallet(session, viewer_id)
+    credit_id = credit if isinstance(credit, str) else credit.id
+    lots = [
+        _LiveLot(*row) for row in session.execute(
+            _LIVE_LOTS, {"accounts": [wallet.paid.id, wallet.bonus.id], "now": now}
         )
-        .execution_options(populate_existing=True)
-    ).all()
-    bonus_lots = sorted(
-        (lot for lot in lots if lot.kind is LotKind.bonus),
-        key=lambda lot: (lot.expires_at is None, lot.expires_at or now, lot.created_at, lot.id),
-    )
-    paid_lots = sorted(
-        (lot for lot in lots if lot.kind is LotKind.paid), key=lambda lot: (lot.created_at, lot.id)
-    )
+    ]
     available = sum(lot.remaining for lot in lots)
     if available < amount:
         raise InsufficientCoins(
             f"This needs {amount} coins and the wallet holds {available}.",
             price_coins=amount, balance_coins=available,
         )
-    transfers: list[Transfer] = []
+    bonus_lots = sorted((lot for lot in lots if lot.kind is LotKind.bonus),
+                        key=lambda lot: (lot.expires_at is None, lot.expires_at or now,
+                                         lot.created_at, lot.id))
+    paid_lots = sorted((lot for lot in lots if lot.kind is LotKind.paid),
+                       key=lambda lot: (lot.created_at, lot.id))
+    transfers: list[dict[str, object]] = []
+    draws: list[dict[str, object]] = []
+    updates: list[dict[str, object]] = []
     left = amount
     for part, part_lots, source in (
-        ("bonus", bonus_lots, bonus_acc),
-        ("paid", paid_lots, paid_acc),
+        ("bonus", bonus_lots, wallet.bonus), ("paid", paid_lots, wallet.paid),
     ):
-        draws: list[tuple[CoinLot, int]] = []
+        transfer_id, part_amount = new_id(), 0
         for lot in part_lots:
-            if left == 0:
+            take = min(lot.remaining, left - part_amount)
+            if take <= 0:
                 break
-            take = min(lot.remaining, left)
-            draws.append((lot, take))
-            left -= take
-        part_amount = sum(take for _, take in draws)
+            part_amount += take
+            draws.append({"id": new_id(), "lot_id": lot.id, "transfer_id": transfer_id,
+                          "amount": take})
+            updates.append({"lot": lot.id, "take": take})
         if part_amount == 0:
             continue
-        transfer = post_transfer(
-            session, key=f"{key}:{part}", kind=kind, debit=source, credit=credit,
-            amount=part_amount, viewer_id=viewer_id, episode_id=episode_id, memo=memo,
-        )
-        for lot, take in draws:
-            lot.remaining -= take
-            session.add(LotDraw(lot_id=lot.id, transfer_id=transfer.id, amount=take))
-        transfers.append(transfer)
-    session.flush()
-    return transfers
+        assert source.balance is not None and source.balance >= part_amount
+        source.balance -= part_amount
+        left -= part_amount
+        transfers.append({
+            "id": transfer_id, "idempotency_key": f"{key}:{part}", "kind": kind,
+            "debit_account_id": source.id, "credit_account_id": credit_id, "amount": part_amount,
+            "unit": COIN, "viewer_id": viewer_id, "episode_id": episode_id, "order_id": None,
+            "memo": memo[:200], "created_at": now,
+        })
+    assert left == 0
+    session.execute(_INSERT_TRANSFERS, transfers)
+    session.execute(_INSERT_DRAWS, draws)
+    session.execute(_DRAW_LOTS, updates)
+    spent_bonus = sum(int(t["amount"]) for t in transfers  # type: ignore[call-overload]
+                      if t["debit_account_id"] == wallet.bonus.id)
+    live_bonus = sum(lot.remaining for lot in bonus_lots) - spent_bonus
+    live_paid = sum(lot.remaining for lot in paid_lots) - (amount - spent_bonus)
+    return Spent([str(t["id"]) for t in transfers], Balance(paid=live_paid, bonus=live_bonus))
 
 
 def account_balance(session: Session, account_id: str) -> int:
@@ -264,75 +460,11 @@ def account_balance(session: Session, account_id: str) -> int:
 
 
 def verify_ledger(session: Session) -> list[str]:
-    """Replay the journal and check every invariant; returns the violations found (empty: sound)."""
-    problems: list[str] = []
-    accounts = {a.id: a for a in session.scalars(select(LedgerAccount))}
-    replay: dict[str, int] = defaultdict(int)
-    for t in session.scalars(select(Transfer)):
-        if t.amount <= 0:
-            problems.append(f"transfer {t.id} has a non-positive amount {t.amount}")
-        for acc_id in (t.debit_account_id, t.credit_account_id):
-            if acc_id not in accounts:
-                problems.append(f"transfer {t.id} names unknown account {acc_id}")
-            elif accounts[acc_id].unit != t.unit:
-                problems.append(f"transfer {t.id} in {t.unit} touches a {accounts[acc_id].unit} account")
-        replay[t.debit_account_id] -= t.amount
-        replay[t.credit_account_id] += t.amount
-    if sum(replay.values()) != 0:
-        problems.append(f"total debits and credits differ by {sum(replay.values())}")
-    lot_rows = list(session.scalars(select(CoinLot)))
-    drawn: dict[str, int] = defaultdict(int)
-    for lot_id, amount in session.execute(
-        select(LotDraw.lot_id, func.sum(LotDraw.amount)).group_by(LotDraw.lot_id)
-    ):
-        drawn[lot_id] = int(amount)
-    lot_remaining: dict[str, int] = defaultdict(int)
-    for lot in lot_rows:
-        if lot.remaining != lot.amount - drawn.get(lot.id, 0):
-            problems.append(
-                f"lot {lot.id}: remaining {lot.remaining} but amount {lot.amount} minus draws "
-                f"{drawn.get(lot.id, 0)}"
-            )
-        lot_remaining[lot.account_id] += lot.remaining
-    for acc in accounts.values():
-        replayed = replay.get(acc.id, 0)
-        if acc.balance is not None and acc.balance != replayed:
-            problems.append(
-                f"account {acc.kind}/{acc.owner_id}: cached balance {acc.balance} but the journal "
-                f"says {replayed}"
-            )
-        if acc.kind in VIEWER_KINDS:
-            if replayed < 0:
-                problems.append(f"account {acc.kind}/{acc.owner_id} is negative: {replayed}")
-            if lot_remaining.get(acc.id, 0) != replayed:
-                problems.append(
-                    f"account {acc.kind}/{acc.owner_id}: lots hold {lot_remaining.get(acc.id, 0)} "
-                    f"but the journal says {replayed}"
-                )
-    # A viewer pays for an episode at most once: all coin transfers for one (viewer, episode)
-    # must come from a single unlock request.
-    paid_requests: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for viewer_id, episode_id, key in session.execute(
-        select(Transfer.viewer_id, Transfer.episode_id, Transfer.idempotency_key).where(
-            Transfer.kind == TransferKind.unlock
-        )
-    ):
-        paid_requests[(viewer_id, episode_id)].add(key.rsplit(":", 1)[0])
-    for (viewer_id, episode_id), keys in paid_requests.items():
-        if len(keys) > 1:
-            problems.append(f"viewer {viewer_id} paid for episode {episode_id} {len(keys)} times")
-    coin_entitled = {
-        (v, e)
-        for v, e in session.execute(
-            select(Entitlement.viewer_id, Entitlement.episode_id).where(
-                Entitlement.source == EntitlementSource.coins
-            )
-        )
-    }
-    for pair in paid_requests:
-        if pair not in coin_entitled:
-            problems.append(f"viewer {pair[0]} paid for episode {pair[1]} without an entitlement")
-    return problems
+    """Replay the journal and check every invariant; returns the violations found (empty: sound).
+    See `commerce.verify` for the list."""
+    from cliffhanger.commerce.verify import verify
+
+    return verify(session)
 
 
 def require_unique_request(existing_episode_id: str, episode_id: str) -> None:

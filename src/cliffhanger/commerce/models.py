@@ -1,5 +1,8 @@
 """Tables of the commerce domain: ledger accounts, transfers, coin lots and entitlements.
 
+Orders, offers, subscriptions, passes, ad sessions and the webhook inbox live in
+`commerce.sales_models` (imported at the bottom so every table is registered with this module).
+
 The journal (`transfer`) is append-only. Every coin movement is one row moving a positive amount
 from a debit account to a credit account, with a unique idempotency key, so replaying the journal
 gives every balance and a retried request can never move coins twice.
@@ -39,9 +42,25 @@ class AccountKind(enum.StrEnum):
     """System: where bonus coins come from (welcome coins, pack bonuses, check-ins)."""
     breakage = "breakage"
     """System: bonus coins that expired unspent."""
+    viewer_debt = "viewer_debt"
+    """Coins a viewer owes after a refund larger than the balance; never above zero. Paid coins
+    of later purchases settle it first."""
+    # Money accounts (unit = an ISO 4217 code or BEANS), one movement per paid or refunded order.
+    provider_clearing = "provider_clearing"
+    """Money a payment provider (owner) collected for us and has not paid out."""
+    sales = "sales"
+    """Platform revenue: coin packs and subscriptions."""
+    org_sales = "org_sales"
+    """An organisation's revenue: series passes of its series."""
+    sandbox_sales = "sandbox_sales"
+    """Test money (sandbox provider, TikTok `is_sandbox` orders): never revenue."""
 
 
 VIEWER_KINDS = frozenset({AccountKind.viewer_paid, AccountKind.viewer_bonus})
+"""Spendable viewer accounts: never below zero, always equal to the sum of their lots."""
+WALLET_KINDS = frozenset({*VIEWER_KINDS, AccountKind.viewer_debt})
+"""Every account with a cached balance; spenders lock these rows."""
+REVENUE_KINDS = frozenset({AccountKind.sales, AccountKind.org_sales})
 
 
 class TransferKind(enum.StrEnum):
@@ -55,6 +74,20 @@ class TransferKind(enum.StrEnum):
     """Expired bonus coins moved to breakage."""
     reversal = "reversal"
     """A correction that moves coins back along an earlier transfer."""
+    purchase = "purchase"
+    """Paid coins of a paid order."""
+    purchase_bonus = "purchase_bonus"
+    """Bonus coins that come with a coin pack."""
+    settlement = "settlement"
+    """Paid coins of a purchase that settle the viewer's debt instead of reaching the wallet."""
+    clawback = "clawback"
+    """Coins taken back from a viewer because their order was refunded."""
+    debt = "debt"
+    """The part of a clawback the wallet could not cover; owed by the viewer."""
+    payment = "payment"
+    """Money of a paid order, from the provider's clearing account to a sales account."""
+    refund = "refund"
+    """Money returned on a refunded order."""
 
 
 class LedgerAccount(Base):
@@ -88,6 +121,8 @@ class Transfer(Base):
     unit: Mapped[str] = mapped_column(String(8), default="coin")
     viewer_id: Mapped[str | None] = mapped_column(String(32), index=True, nullable=True)
     episode_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    order_id: Mapped[str | None] = mapped_column(String(32), index=True, nullable=True)
+    """The order whose payment, refund or coins this transfer books."""
     memo: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
@@ -150,7 +185,9 @@ class Entitlement(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     viewer_id: Mapped[str] = mapped_column(ForeignKey("viewer.id", ondelete="CASCADE"), index=True)
-    episode_id: Mapped[str] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"), index=True)
+    episode_id: Mapped[str] = mapped_column(
+        ForeignKey("episode.id", ondelete="CASCADE"), index=True
+    )
     series_id: Mapped[str] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
     source: Mapped[EntitlementSource] = mapped_column(
         Enum(EntitlementSource, native_enum=False, length=16)
@@ -159,3 +196,7 @@ class Entitlement(Base):
     request_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     """The client's idempotency key of the unlock request that created it."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# Register the sales tables (orders, offers, inbox, ...) whenever the ledger tables are imported.
+from cliffhanger.commerce import sales_models as _sales_models  # noqa: E402,F401

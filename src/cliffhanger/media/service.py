@@ -109,8 +109,14 @@ def master_key_for(staged: StagedUpload) -> str:
 
 
 def add_episode(
-    rt: Runtime, org: Organisation, series_id: str, *, number: int, title: str,
-    staged: StagedUpload, enqueue: bool = True,
+    rt: Runtime,
+    org: Organisation,
+    series_id: str,
+    *,
+    number: int,
+    title: str,
+    staged: StagedUpload,
+    enqueue: bool = True,
 ) -> Episode:
     """Create the episode for a staged master and queue its packaging; all or nothing."""
     key = master_key_for(staged)
@@ -123,9 +129,15 @@ def add_episode(
                 rt.store.put_file(key, staged.path)
                 stored_here = True
             episode = Episode(
-                series_id=series.id, number=number, title=title, status=EpisodeStatus.uploaded,
-                master_key=key, master_sha256=staged.sha256, width=staged.info.width,
-                height=staged.info.height, duration_s=staged.info.duration_s,
+                series_id=series.id,
+                number=number,
+                title=title,
+                status=EpisodeStatus.uploaded,
+                master_key=key,
+                master_sha256=staged.sha256,
+                width=staged.info.width,
+                height=staged.info.height,
+                duration_s=staged.info.duration_s,
             )
             session.add(episode)
             session.flush()
@@ -193,8 +205,10 @@ def _claim(rt: Runtime, episode_id: str) -> _Claim | None:
         episode.progress = 0.0
         episode.heartbeat_at = utcnow()
         return _Claim(
-            episode.id, f"v{episode.attempts}-{uuid.uuid4().hex[:8]}",
-            encrypt=not catalog.is_free(series, episode), master_key=episode.master_key,
+            episode.id,
+            f"v{episode.attempts}-{uuid.uuid4().hex[:8]}",
+            encrypt=not catalog.is_free(series, episode),
+            master_key=episode.master_key,
         )
 
 
@@ -205,7 +219,9 @@ class _Heartbeat:
         self.rt, self.episode_id = rt, episode_id
         self.progress = 0.0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{episode_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"heartbeat-{episode_id}", daemon=True
+        )
 
     def __enter__(self) -> _Heartbeat:
         self._thread.start()
@@ -239,9 +255,13 @@ def _local_master(rt: Runtime, key: str, scratch: Path) -> Path:
 def _publish(store: BlobStore, prefix: str, folder: Path, files: list[str]) -> None:
     for rel in files:
         content_type = (
-            "application/vnd.apple.mpegurl" if rel.endswith(".m3u8")
-            else "video/mp2t" if rel.endswith(".ts")
-            else "image/jpeg" if rel.endswith(".jpg") else None
+            "application/vnd.apple.mpegurl"
+            if rel.endswith(".m3u8")
+            else "video/mp2t"
+            if rel.endswith(".ts")
+            else "image/jpeg"
+            if rel.endswith(".jpg")
+            else None
         )
         store.put_file(f"{prefix}/{rel}", folder / rel, content_type)
 
@@ -268,7 +288,11 @@ def package_episode(rt: Runtime, episode_id: str) -> EpisodeStatus | None:
                 beat.progress = fraction
 
             result = package_master(
-                master, out_dir, key=key, on_progress=on_progress, cancel=rt.stop_event,
+                master,
+                out_dir,
+                key=key,
+                on_progress=on_progress,
+                cancel=rt.stop_event,
                 timeout_s=rt.settings.ffmpeg_timeout_s,
             )
             _publish(rt.store, prefix, out_dir, result.files)
@@ -313,9 +337,9 @@ def sweep_stale(rt: Runtime) -> list[str]:
     with rt.db.session() as session:
         cutoff = utcnow() - timedelta(seconds=rt.settings.job_stale_after_s)
         stale = session.scalars(
-            select(Episode).where(
-                Episode.status == EpisodeStatus.processing, Episode.heartbeat_at < cutoff
-            ).with_for_update()
+            select(Episode)
+            .where(Episode.status == EpisodeStatus.processing, Episode.heartbeat_at < cutoff)
+            .with_for_update()
         ).all()
         for episode in stale:
             if episode.attempts >= MAX_AUTO_ATTEMPTS:

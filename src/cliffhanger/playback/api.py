@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from cliffhanger.catalog import library
+from cliffhanger.catalog.presenters import LangDep
+from cliffhanger.catalog.schemas import SubtitleTrack
 from cliffhanger.deps import RuntimeDep, ViewerDep
 from cliffhanger.playback import service
 from cliffhanger.playback.schemas import PlaybackResponse
@@ -17,13 +20,19 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     "/episodes/{episode_id}/playback", response_model=PlaybackResponse,
     responses={402: {"description": "Locked: the problem lists the unlock options"}},
 )
-def playback(episode_id: str, rt: RuntimeDep, viewer: ViewerDep) -> PlaybackResponse:
+def playback(episode_id: str, rt: RuntimeDep, viewer: ViewerDep,
+             lang: LangDep) -> PlaybackResponse:
+    """Manifest URL and token for an episode this viewer may watch, with its subtitles (the
+    viewer's language first choice) and the saved resume position; 402 when locked."""
     with rt.db.session() as session:
-        grant = service.request_playback(session, rt.settings, viewer.id, episode_id)
+        grant = service.request_playback(session, rt.settings, viewer.id, episode_id,
+                                         store=rt.store, lang=lang)
         poster = service.poster_url(rt.settings, grant.episode)
+        resume = library.resume_position(session, viewer.id, grant.episode)
     return PlaybackResponse(
         episode_id=episode_id, manifest_url=grant.manifest_url, expires_at=grant.expires_at,
-        poster_url=poster,
+        poster_url=poster, subtitles=[SubtitleTrack(**vars(t)) for t in grant.subtitles],
+        resume_position_s=resume,
     )
 
 

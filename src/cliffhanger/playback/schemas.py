@@ -4,9 +4,16 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from cliffhanger.catalog.schemas import SubtitleTrack
+
 
 class PlaybackResponse(BaseModel):
     episode_id: str
     manifest_url: str
+    """HLS master playlist; lists the subtitle renditions, the viewer's language as DEFAULT."""
     expires_at: datetime
     poster_url: str | None
+    subtitles: list[SubtitleTrack] = []
+    """The same subtitles as WebVTT files, for players that add `<track>` elements."""
+    resume_position_s: float | None = None
+    """Where this viewer stopped in this episode (null: start from the beginning)."""

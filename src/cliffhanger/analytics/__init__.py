@@ -1,0 +1,1 @@
+"""Analytics: watch-event ingestion and the aggregates that rank the catalogue."""

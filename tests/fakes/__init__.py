@@ -1,0 +1,1 @@
+"""Local fakes of external platforms, implementing their documented contracts."""
