@@ -33,7 +33,7 @@ serve: install
 	$(BIN)/cliffhanger serve
 
 lint: install
-	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff check src tests bench
 
 typecheck: install
 	$(BIN)/mypy
