@@ -46,6 +46,20 @@ def test_price_lock_keeps_the_price_a_viewer_started_at(rt, client):
     assert_sound(rt)
 
 
+def test_price_lock_is_kept_when_the_first_request_is_a_locked_episode(rt, client):
+    """A viewer whose first contact is the paywall has seen the price: it is locked too."""
+    org_id, key = make_org(rt)
+    _org, series_id, eps = add_series(rt, org_id, episodes=4, free=1, price=60)
+    viewer = new_viewer(rt, paid=1000)
+    h = viewer_headers(rt, viewer)
+    locked = client.post(f"/api/v1/episodes/{eps[2]}/playback", headers=h)
+    assert locked.status_code == 402
+    assert locked.json()["paywall"]["price_coins"] == 60
+    _price(client, key, series_id, price_coins=90)
+    assert _unlock(client, h, eps[2]).json()["charged_coins"] == 60
+    assert_sound(rt)
+
+
 def test_tiktok_minis_channel_discount(rt, client):
     org_id, key = make_org(rt)
     _org, series_id, eps = add_series(rt, org_id, episodes=4, free=1, price=60)

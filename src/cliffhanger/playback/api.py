@@ -8,6 +8,7 @@ from cliffhanger.catalog import library
 from cliffhanger.catalog.presenters import LangDep
 from cliffhanger.catalog.schemas import SubtitleTrack
 from cliffhanger.deps import RuntimeDep, ViewerDep
+from cliffhanger.errors import PaymentRequired
 from cliffhanger.playback import service
 from cliffhanger.playback.schemas import PlaybackResponse
 
@@ -24,11 +25,20 @@ def playback(episode_id: str, rt: RuntimeDep, viewer: ViewerDep,
              lang: LangDep) -> PlaybackResponse:
     """Manifest URL and token for an episode this viewer may watch, with its subtitles (the
     viewer's language first choice) and the saved resume position; 402 when locked."""
+    locked: PaymentRequired | None = None
     with rt.db.session() as session:
-        grant = service.request_playback(session, rt.settings, viewer.id, episode_id,
-                                         store=rt.store, lang=lang)
-        poster = service.poster_url(rt.settings, grant.episode)
-        resume = library.resume_position(session, viewer.id, grant.episode)
+        try:
+            grant = service.request_playback(session, rt.settings, viewer.id, episode_id,
+                                             store=rt.store, lang=lang)
+        except PaymentRequired as exc:
+            # Commit what the request recorded (the price lock of a viewer starting the series
+            # on a locked episode) before answering 402.
+            locked = exc
+        else:
+            poster = service.poster_url(rt.settings, grant.episode)
+            resume = library.resume_position(session, viewer.id, grant.episode)
+    if locked is not None:
+        raise locked
     return PlaybackResponse(
         episode_id=episode_id, manifest_url=grant.manifest_url, expires_at=grant.expires_at,
         poster_url=poster, subtitles=[SubtitleTrack(**vars(t)) for t in grant.subtitles],
