@@ -4,8 +4,11 @@ SQLite, followed by `cliffhanger ledger verify`.
 Each client is one viewer with enough paid coins, unlocking its own list of locked episodes with
 `POST /api/v1/unlocks` (a fresh idempotency key each) over HTTP/1.1 keep-alive on loopback against
 `uvicorn` serving the real app (`--workers 2`, uvloop, httptools, no access log; rate limits off,
-queue consumer off). Every request must answer 201 with the price charged. Afterwards the ledger
-is replayed with the CLI's `ledger verify`, and entitlements are counted against the 201s.
+queue consumer off). Every request must answer 201 with the price charged. Before the clock starts
+each client makes one unlock of its own (all 32 at once: it opens the server's pooled database
+connections, as in a server that has been up for a while); it is checked like the others but not
+timed. Afterwards the ledger is replayed with the CLI's `ledger verify`, and entitlements are
+counted against the 201s.
 
 The 32 clients are asyncio tasks in this one process, so the load generator does not take the CPU
 the server needs. `--client raw` (default) writes the requests and reads the responses itself
@@ -33,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import json
 import os
 import platform
@@ -47,6 +51,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -95,9 +100,11 @@ class Result:
     """1-minute load average at the start, mean and max over the run (2 s samples)."""
     machine_cpu: dict[str, float] = field(default_factory=dict)
     """CPU seconds the whole machine used during the run, and the part the bench did not."""
+    connections_per_worker: list[int] = field(default_factory=list)
+    """The clients' keep-alive connections held by each server worker during the run."""
 
 
-# --- measuring the machine ------------------------------------------------------------------------
+# --- measuring the machine ---
 
 def _proc_cpu(pid: int) -> float:
     """CPU seconds (user + system) a live process used so far; 0 when it is gone."""
@@ -124,6 +131,47 @@ def _tree(pid: int) -> list[int]:
         out.append(p)
         todo.extend(children.get(p, []))
     return out
+
+
+def _server_workers(server_pid: int) -> list[int]:
+    """The worker processes of a `uvicorn --workers N` master."""
+    out = []
+    for pid in _tree(server_pid)[1:]:
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"multiprocessing-fork" in cmd and b"resource_tracker" not in cmd:
+            out.append(pid)
+    return out
+
+
+def _connection_owners(server_pid: int, port: int) -> dict[int, int]:
+    """Client port -> the server worker holding the other end of that connection."""
+    by_inode = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in lines:
+            fields = row.split()
+            if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                by_inode[fields[9]] = int(fields[2].rsplit(":", 1)[1], 16)
+    owners = {}
+    for pid in _server_workers(server_pid):
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:[") and link[8:-1] in by_inode:
+                owners[by_inode[link[8:-1]]] = pid
+    return owners
 
 
 def _pg_backends(database: str) -> list[int]:
@@ -165,6 +213,7 @@ class Meter:
 
     def __enter__(self) -> Meter:
         self.server0, self.db0 = self._server(), self._db()
+        self.db_seen = dict(self.db0)
         usage = resource.getrusage(resource.RUSAGE_SELF)
         self.client0 = usage.ru_utime + usage.ru_stime
         self.machine0 = _machine_busy()
@@ -174,8 +223,15 @@ class Meter:
         return self
 
     def _sample(self) -> None:
-        while not self._stop.wait(2.0):
-            self.loads.append(os.getloadavg()[0])
+        # Backends that end during the run (service mode closes its pools) keep the CPU last
+        # seen; the load average is sampled every 2 s.
+        tick = 0
+        while not self._stop.wait(0.5):
+            for pid, cpu in self._db().items():
+                self.db_seen[pid] = max(cpu, self.db_seen.get(pid, 0.0))
+            tick += 1
+            if tick % 4 == 0:
+                self.loads.append(os.getloadavg()[0])
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
@@ -183,9 +239,11 @@ class Meter:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         self.client_s = usage.ru_utime + usage.ru_stime - self.client0
         self.machine_s = _machine_busy() - self.machine0
-        server1, db1 = self._server(), self._db()
+        server1 = self._server()
+        for pid, cpu in self._db().items():
+            self.db_seen[pid] = max(cpu, self.db_seen.get(pid, 0.0))
         self.server_s = sum(v - self.server0.get(p, 0.0) for p, v in server1.items())
-        self.db_s = sum(v - self.db0.get(p, 0.0) for p, v in db1.items())
+        self.db_s = sum(v - self.db0.get(p, 0.0) for p, v in self.db_seen.items())
 
     def report(self, unlocks: int, seconds: float, extra_server_s: float = 0.0
                ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
@@ -203,10 +261,10 @@ class Meter:
         return cpu, load, machine
 
 
-# --- database, seed, server ------------------------------------------------------------------------
+# --- database, seed, server ---
 
 @contextmanager
-def database(backend: str):
+def database(backend: str) -> Iterator[tuple[str, Path, str | None]]:
     """(database URL, data dir, PostgreSQL database name) of a fresh, migrated database; dropped
     afterwards."""
     data = Path(tempfile.mkdtemp(prefix="chbench-"))
@@ -249,7 +307,9 @@ def env_for(url: str, data: Path) -> dict[str, str]:
 
 
 def seed(rt: Runtime, clients: int, per_client: int) -> list[tuple[str, list[str]]]:
-    """One series with `clients * per_client` locked episodes; each viewer gets its own slice."""
+    """One series with `clients * (per_client + 1)` locked episodes; each viewer gets its own
+    slice (the first one is its warm-up unlock) and the coins for all of them."""
+    per_client += 1
     with rt.db.session() as session:
         org, _key = accounts.create_organisation(session, "Bench Studio")
         series = catalog.create_series(session, org, title="Bench", free_episodes=0,
@@ -280,7 +340,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], workers: int):
+def server(env: dict[str, str], workers: int) -> Iterator[tuple[str, int]]:
     """(base URL, process id) of uvicorn serving the app until the block ends."""
     port = free_port()
     proc = subprocess.Popen(
@@ -311,7 +371,7 @@ def server(env: dict[str, str], workers: int):
             proc.kill()
 
 
-# --- the HTTP load generator -----------------------------------------------------------------------
+# --- the HTTP load generator ---
 
 class Http1:
     """One HTTP/1.1 keep-alive connection: writes a request, reads status, headers and a
@@ -321,6 +381,10 @@ class Http1:
         self.host, self.port = host, port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+
+    @property
+    def local_port(self) -> int:
+        return int(self.writer.get_extra_info("sockname")[1]) if self.writer else 0
 
     async def request(self, method: str, path: str, headers: dict[str, str],
                       body: bytes = b"") -> tuple[int, bytes]:
@@ -365,60 +429,96 @@ class HttpxClient:
         await self.http.aclose()
 
 
+async def _spread(conns: list[Http1], server_pid: int, port: int) -> list[int]:
+    """Reconnect clients until their keep-alive connections are spread evenly over the server's
+    workers, as a load balancer or many short connections would spread them (a connection stays
+    with the worker that accepted it, and which one accepts is a race: 32/0 happens, and then
+    one process does all the work). Returns the connections per worker."""
+    workers = _server_workers(server_pid)
+    counts: collections.Counter[int] = collections.Counter()
+    for _attempt in range(400):
+        owners = _connection_owners(server_pid, port)
+        counts = collections.Counter({pid: 0 for pid in workers})
+        counts.update(owners.get(c.local_port, 0) for c in conns)
+        most = -(-len(conns) // max(1, len(workers)))
+        over = [c for c in conns if counts[owners.get(c.local_port, 0)] > most]
+        if not over:
+            break
+        await over[0].close()
+        await over[0].request("GET", "/healthz", {})
+    return sorted(counts.values(), reverse=True)
+
+
 async def _http_clients(url: str, signing_key: bytes, jobs: list[tuple[str, list[str]]],
-                        kind: str) -> tuple[list[float], int, float]:
+                        kind: str, server_pid: int | None = None, meter: Meter | None = None
+                        ) -> tuple[list[float], int, float, list[int]]:
     host, port = url.removeprefix("http://").split(":")
-    start = asyncio.Event()
     latencies: list[float] = []
     errors = [0]
-    ready = [0]
-    all_ready = asyncio.Event()
+    conns = [Http1(host, int(port)) if kind == "raw" else HttpxClient(url) for _ in jobs]
+    headers = [{"authorization": f"Bearer {accounts.viewer_token(signing_key, viewer_id)}",
+                "content-type": "application/json"} for viewer_id, _episodes in jobs]
 
-    async def client(viewer_id: str, episodes: list[str]) -> None:
-        http: Http1 | HttpxClient = Http1(host, int(port)) if kind == "raw" else HttpxClient(url)
-        headers = {"authorization": f"Bearer {accounts.viewer_token(signing_key, viewer_id)}",
-                   "content-type": "application/json"}
-        try:
-            await http.request("GET", "/healthz", {})  # open the connection before the clock
-            ready[0] += 1
-            if ready[0] == len(jobs):
-                all_ready.set()
-            await start.wait()
-            for ep in episodes:
-                body = json.dumps({"episode_id": ep, "method": "coins",
-                                   "idempotency_key": uuid.uuid4().hex}).encode()
-                t0 = time.perf_counter()
-                status, payload = await http.request("POST", "/api/v1/unlocks", headers, body)
-                latencies.append(time.perf_counter() - t0)
-                ok = status == 201
-                if ok:
-                    answer = json.loads(payload)
-                    ok = answer["episode_id"] == ep and answer["charged_coins"] == PRICE
-                if not ok:
-                    if not errors[0]:
-                        print("unlock failed:", status, payload[:300], file=sys.stderr)
-                    errors[0] += 1
-        finally:
+    async def unlock(http: Http1 | HttpxClient, headers: dict[str, str], ep: str,
+                     timed: list[float] | None) -> None:
+        body = json.dumps({"episode_id": ep, "method": "coins",
+                           "idempotency_key": uuid.uuid4().hex}).encode()
+        t0 = time.perf_counter()
+        status, payload = await http.request("POST", "/api/v1/unlocks", headers, body)
+        if timed is not None:
+            timed.append(time.perf_counter() - t0)
+        ok = status == 201
+        if ok:
+            answer = json.loads(payload)
+            ok = answer["episode_id"] == ep and answer["charged_coins"] == PRICE
+        if not ok:
+            if not errors[0]:
+                print("unlock failed:", status, payload[:300], file=sys.stderr)
+            errors[0] += 1
+
+    async def client(http: Http1 | HttpxClient, headers: dict[str, str],
+                     episodes: list[str]) -> None:
+        for ep in episodes:
+            await unlock(http, headers, ep, latencies)
+
+    try:
+        # One unlock per client before the clock, all at once (verified like the rest, not
+        # timed): it opens the keep-alive connections and the server's database pool.
+        await asyncio.gather(*(unlock(http, h, episodes[0], None)
+                               for http, h, (_v, episodes) in zip(conns, headers, jobs,
+                                                                  strict=True)))
+        split: list[int] = []
+        if server_pid is not None:
+            if kind == "raw":
+                split = await _spread([c for c in conns if isinstance(c, Http1)], server_pid,
+                                      int(port))
+            else:
+                split = sorted(collections.Counter(
+                    _connection_owners(server_pid, int(port)).values()).values(), reverse=True)
+        with meter or contextlib.nullcontext():  # the timed part only
+            t0 = time.perf_counter()
+            await asyncio.gather(*(client(http, h, episodes[1:])
+                                   for http, h, (_v, episodes) in zip(conns, headers, jobs,
+                                                                      strict=True)))
+            seconds = time.perf_counter() - t0
+    finally:
+        for http in conns:
             await http.close()
-
-    tasks = [asyncio.create_task(client(v, eps)) for v, eps in jobs]
-    await asyncio.wait_for(all_ready.wait(), 60)
-    t0 = time.perf_counter()
-    start.set()
-    await asyncio.gather(*tasks)
-    return latencies, errors[0], time.perf_counter() - t0
+    return latencies, errors[0], seconds, split
 
 
 def run_http(url: str, signing_key: bytes, jobs: list[tuple[str, list[str]]],
-             kind: str) -> tuple[list[float], int, float]:
+             kind: str, server_pid: int | None = None, meter: Meter | None = None
+             ) -> tuple[list[float], int, float, list[int]]:
+    clients = _http_clients(url, signing_key, jobs, kind, server_pid, meter)
     try:
         import uvloop
     except ImportError:
-        return asyncio.run(_http_clients(url, signing_key, jobs, kind))
-    return uvloop.run(_http_clients(url, signing_key, jobs, kind))
+        return asyncio.run(clients)
+    return uvloop.run(clients)
 
 
-# --- service mode ------------------------------------------------------------------------------------
+# --- service mode ---
 
 def run_threads(jobs: list[Any], worker) -> tuple[list[float], int, float]:  # type: ignore[no-untyped-def]
     latencies: list[float] = []
@@ -446,8 +546,9 @@ def service_worker(rt: Runtime):  # type: ignore[no-untyped-def]
     def work(job: tuple[str, list[str]], barrier: threading.Barrier) -> tuple[list[float], int]:
         viewer_id, episodes = job
         out, bad = [], 0
-        barrier.wait()
-        for ep in episodes:
+        for n, ep in enumerate(episodes):
+            if n == 1:  # after the warm-up unlock
+                barrier.wait()
             t0 = time.perf_counter()
             try:
                 with rt.db.session() as session:
@@ -457,7 +558,8 @@ def service_worker(rt: Runtime):  # type: ignore[no-untyped-def]
                 if not bad:
                     print("unlock failed:", repr(exc)[:300], file=sys.stderr)
                 ok = False
-            out.append(time.perf_counter() - t0)
+            if n:
+                out.append(time.perf_counter() - t0)
             bad += not ok
         return out, bad
 
@@ -498,25 +600,27 @@ def service_processes(url: str, data: Path, env: dict[str, str],
     return latencies, errors, max(r[3] for r in results) - min(r[2] for r in results), cpu
 
 
-# --- profile -----------------------------------------------------------------------------------------
+# --- profile ---
 
 PROFILE_STEPS = [  # (label, frame substring): each sample goes to the innermost match
     ("auth dependency (token, viewer row)", "deps.py"),
-    ("unlock: episode + viewer", "_episode_facts ("),
-    ("unlock: wallet lock", "lock_wallet ("),
+    ("unlock: wallet lock + viewer + episode", "_lock_and_facts ("),
+    ("unlock: wallet lock", "lock_wallet"),
     ("unlock: entitlements + context + lots", "_unlock_reads ("),
     ("unlock: context", "unlock_context ("),
     ("unlock: price lock", "lock_price_at ("),
-    ("unlock: spend (transfers, draws, lots)", "spend_coins ("),
+    ("unlock: spend (transfers, draws, lots, balances)", "spend_lots ("),
     ("unlock: rest of unlock_with_coins", "unlock_with_coins ("),
     ("transaction begin/commit, pool", "db.py"),
     ("endpoint (response model)", "commerce/api.py"),
     ("fastapi: dependencies", "solve_dependencies ("),
     ("fastapi: request/response", "fastapi/routing.py"),
+    ("threadpool hand-off", "run_sync_in_worker_thread ("),
+    ("threadpool hand-off", "WorkerThread."),
+    ("http middleware (BaseHTTPMiddleware)", "starlette/middleware/base.py"),
     ("app middleware", "cliffhanger/app.py"),
     ("starlette", "starlette/"),
     ("uvicorn http", "uvicorn/protocols"),
-    ("threadpool hand-off (anyio)", "anyio/"),
     ("event loop", "asyncio/"),
 ]
 
@@ -539,7 +643,7 @@ def profile_breakdown(path: Path) -> list[tuple[str, float]]:
 
 
 @contextmanager
-def profiler(pid: int, out: Path | None):
+def profiler(pid: int, out: Path | None) -> Iterator[None]:
     if out is None:
         yield
         return
@@ -562,7 +666,7 @@ def profiler(pid: int, out: Path | None):
                 print(f"  {pct:5.1f}%  {label}")
 
 
-# --- one run -----------------------------------------------------------------------------------------
+# --- one run ---
 
 def verify(env: dict[str, str]) -> tuple[bool, str]:
     r = subprocess.run([sys.executable, "-m", "cliffhanger.cli", "ledger", "verify"], env=env,
@@ -582,10 +686,12 @@ def bench(backend: str, mode: str, client: str, clients: int, per_client: int, w
         jobs = seed(rt, clients, per_client)
         rt.db.engine.dispose()  # the seeding connections are not the bench's
         extra_server = 0.0
+        split: list[int] = []
         if mode == "http":
-            with server(env, workers) as (url_, pid), profiler(pid, profile), \
-                    Meter(pid, pg_name) as meter:
-                latencies, errors, seconds = run_http(url_, settings.signing_key, jobs, client)
+            with server(env, workers) as (url_, pid), profiler(pid, profile):
+                meter = Meter(pid, pg_name)
+                latencies, errors, seconds, split = run_http(
+                    url_, settings.signing_key, jobs, client, server_pid=pid, meter=meter)
         else:
             with Meter(None, pg_name) as meter:
                 latencies, errors, seconds, extra_server = service_processes(
@@ -605,8 +711,9 @@ def bench(backend: str, mode: str, client: str, clients: int, per_client: int, w
         seconds=round(seconds, 3), unlocks_per_s=round(done / seconds, 1),
         p50_ms=round(statistics.median(ms), 2), p99_ms=round(ms[int(len(ms) * 0.99) - 1], 2),
         max_ms=round(ms[-1], 2), entitlements=int(entitlements),
-        verify_ok=ok and entitlements == done, verify_output=output,
+        verify_ok=ok and entitlements == done + clients, verify_output=output,
         server_workers=workers, cpu_ms_per_unlock=cpu, load_avg=load, machine_cpu=machine,
+        connections_per_worker=split,
     )
 
 
@@ -617,7 +724,9 @@ def line(r: Result) -> str:
             f"errors {r.errors}  verify {'ok' if r.verify_ok else 'FAILED'}  "
             f"cpu/unlock server {cpu['server']:.2f} pg {cpu['postgres']:.2f} "
             f"client {cpu['client']:.2f} ms  load {r.load_avg['mean']:.1f} "
-            f"(max {r.load_avg['max']:.1f})  others {r.machine_cpu['others_cpu_s']:.1f} cpu-s")
+            f"(max {r.load_avg['max']:.1f})  others {r.machine_cpu['others_cpu_s']:.1f} cpu-s"
+            + (f"  split {'/'.join(map(str, r.connections_per_worker))}"
+               if r.connections_per_worker else ""))
 
 
 def main() -> int:

@@ -56,23 +56,28 @@ def swipe(page: Page, *, up: bool = True) -> None:
     cdp.detach()
 
 
-def test_home_plays_episode_one_and_preloads_the_next(
+def test_episode_one_plays_and_preloads_the_next(
     page: Page, demo_server: DemoServer, screenshot
 ):
-    page.goto(demo_server.url + "/")
+    page.goto(demo_server.watch_url(1))
     assert_plays(page, 1)
     expect(page).to_have_url(demo_server.watch_url(1))
     expect(page.locator(ACTIVE)).to_have_attribute("data-episode-id", demo_server.episode_ids[0])
     others = len(demo_server.episode_ids) - 1
     expect(page.locator('.slide[aria-current="false"]')).to_have_count(others)
 
-    # The next episode is already loaded: muted, paused, with media buffered.
+    # The next episode is already preloaded by its own hls.js instance, detached: its first
+    # fragment is fetched, its <video> (muted, paused) gets the media only on the swipe.
     page.wait_for_function(
-        """(sel) => {
+        """([sel, id]) => {
             const v = document.querySelector(sel);
-            return v && v.paused && v.muted && v.buffered.length > 0 && v.readyState >= 2;
+            const slide = v?.closest('.slide');
+            const fetched = performance.getEntriesByType('resource')
+                .some((e) => e.name.includes(`/media/hls/${id}/`) && e.name.endsWith('.ts'));
+            const detached = v && v.paused && v.muted && !v.src;
+            return detached && slide.dataset.preloaded === 'true' && fetched;
         }""",
-        arg=video_of(2),
+        arg=[video_of(2), demo_server.episode_ids[1]],
     )
     assert page.locator("video").count() == 2
     # Debian chromium plays through hls.js (Media Source), not its own HLS pipeline.
@@ -97,7 +102,7 @@ def test_home_plays_episode_one_and_preloads_the_next(
 
 
 def test_swipe_wheel_and_arrow_keys_move_between_episodes(page: Page, demo_server: DemoServer):
-    page.goto(demo_server.url + "/")
+    page.goto(demo_server.watch_url(1))
     assert_plays(page, 1)
 
     swipe(page, up=True)
@@ -183,7 +188,7 @@ def test_locked_episode_opens_unlock_sheet_and_unlock_plays_it(
 def test_episode_picker_lists_lock_state_and_jumps(
     page: Page, demo_server: DemoServer, screenshot
 ):
-    page.goto(demo_server.url + "/")
+    page.goto(demo_server.watch_url(1))
     assert_plays(page, 1)
     page.get_by_role("button", name="Episodes").click()
     picker = page.get_by_role("dialog").and_(page.locator('[data-sheet="picker"]'))
@@ -224,7 +229,7 @@ def test_deep_link_opens_that_episode(page: Page, demo_server: DemoServer):
 
 
 def test_autoplay_moves_to_the_next_episode_when_one_ends(page: Page, demo_server: DemoServer):
-    page.goto(demo_server.url + "/")
+    page.goto(demo_server.watch_url(1))
     assert_plays(page, 1)
     page.evaluate(
         "(sel) => { const v = document.querySelector(sel); v.currentTime = v.duration - 0.5; }",
@@ -236,7 +241,7 @@ def test_autoplay_moves_to_the_next_episode_when_one_ends(page: Page, demo_serve
 
 def test_desktop_letterboxes_the_vertical_stage(page: Page, demo_server: DemoServer, screenshot):
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(demo_server.url + "/")
+    page.goto(demo_server.watch_url(1))
     assert_plays(page, 1)
     stage = page.locator(f"{ACTIVE} .slide__stage").bounding_box()
     assert stage["height"] == pytest.approx(800, abs=1)
@@ -249,7 +254,7 @@ def test_desktop_letterboxes_the_vertical_stage(page: Page, demo_server: DemoSer
 
 
 def test_slide_transition_respects_reduced_motion(page: Page, demo_server: DemoServer):
-    page.goto(demo_server.url + "/")
+    page.goto(demo_server.watch_url(1))
     assert_plays(page, 1)
     duration = "getComputedStyle(document.querySelector('.feed__track')).transitionDuration"
     page.keyboard.press("ArrowDown")
@@ -268,7 +273,7 @@ def test_stale_viewer_token_is_replaced_once(page: Page, demo_server: DemoServer
         "localStorage.setItem('cliffhanger.viewer',"
         " JSON.stringify({viewer_id: 'gone', token: 'revoked.token'}))"
     )
-    page.goto(demo_server.url + "/")
+    page.goto(demo_server.watch_url(1))
     assert_plays(page, 1)
     stored = page.evaluate("JSON.parse(localStorage.getItem('cliffhanger.viewer')).token")
     assert stored != "revoked.token"

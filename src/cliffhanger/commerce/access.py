@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, literal, or_, select
 from sqlalchemy.orm import Session
 
 from cliffhanger.catalog.models import Episode, Series
@@ -44,7 +44,8 @@ def live_subscription_clause(viewer_id: Any, now: Any) -> ColumnElement[bool]:
     bind parameters)."""
     return and_(
         Subscription.viewer_id == viewer_id,
-        Subscription.status.in_(LIVE_SUBSCRIPTION),
+        Subscription.status.in_([literal(status, Subscription.status.type)
+                                 for status in LIVE_SUBSCRIPTION]),  # fixed binds, no expansion
         or_(
             Subscription.current_period_end > now,
             and_(Subscription.status == SubscriptionStatus.past_due,

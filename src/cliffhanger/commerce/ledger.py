@@ -15,14 +15,17 @@ Rules kept here and nowhere else:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Table, bindparam, event, func, insert, or_, select, update
+from sqlalchemy import Table, TextClause, bindparam, event, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from cliffhanger.commerce.models import (
     SYSTEM_OWNER,
@@ -36,7 +39,7 @@ from cliffhanger.commerce.models import (
     Transfer,
     TransferKind,
 )
-from cliffhanger.db import new_id, utcnow
+from cliffhanger.db import UTCDateTime, new_id, utcnow
 from cliffhanger.errors import Conflict, InsufficientCoins, Invalid
 
 COIN = "coin"
@@ -132,7 +135,8 @@ _LIVE_LOTS = select(
     or_(CoinLot.expires_at.is_(None), CoinLot.expires_at > bindparam("now")),
 )
 _LOTS_TABLE: Table = CoinLot.__table__  # type: ignore[assignment]
-_INSERT_TRANSFERS = insert(Transfer.__table__)  # type: ignore[arg-type]
+_TRANSFERS_TABLE: Table = Transfer.__table__  # type: ignore[assignment]
+_INSERT_TRANSFERS = insert(_TRANSFERS_TABLE)
 _INSERT_DRAWS = insert(LotDraw.__table__)  # type: ignore[arg-type]
 _DRAW_LOTS = (
     update(_LOTS_TABLE).where(_LOTS_TABLE.c.id == bindparam("lot"))
@@ -350,7 +354,9 @@ def draw_lots(
 
 
 @dataclass(frozen=True)
-class _LiveLot:
+class LiveLot:
+    """A spendable lot as the hot path reads it (a row, not an object)."""
+
     id: str
     kind: LotKind
     remaining: int
@@ -359,9 +365,224 @@ class _LiveLot:
 
 
 @dataclass(frozen=True)
+class LockedWallet:
+    """`lock_wallet` as rows: the spendable accounts' ids and balances, for Core writes."""
+
+    paid_id: str
+    paid_balance: int
+    bonus_id: str
+    bonus_balance: int
+
+
+@dataclass(frozen=True)
 class Spent:
     transfer_ids: list[str]
     balance_after: Balance
+
+
+_LOCK_WALLET_ROWS = (
+    select(LedgerAccount.id, LedgerAccount.kind, LedgerAccount.balance)
+    .where(LedgerAccount.owner_id == bindparam("owner"), LedgerAccount.kind.in_(WALLET_KINDS))
+    .order_by(LedgerAccount.id)
+    .with_for_update()
+)
+_ACCOUNTS_TABLE: Table = LedgerAccount.__table__  # type: ignore[assignment]
+_DEBIT_BALANCES = (
+    update(_ACCOUNTS_TABLE).where(_ACCOUNTS_TABLE.c.id == bindparam("account"))
+    .values(balance=_ACCOUNTS_TABLE.c.balance - bindparam("take"))
+)
+
+
+def lock_wallet_rows(session: Session, viewer_id: str) -> LockedWallet:
+    """`lock_wallet` without loading the accounts as objects: the same three rows, locked in the
+    same order, read as plain values (the unlock path writes balances with Core statements)."""
+    session.flush()  # pending changes to these rows go first; the writes below bypass the ORM
+    rows = session.connection().execute(_LOCK_WALLET_ROWS, {"owner": viewer_id}).all()
+    if len(rows) < len(WALLET_KINDS):
+        open_viewer_accounts(session, viewer_id)
+        rows = session.connection().execute(_LOCK_WALLET_ROWS, {"owner": viewer_id}).all()
+    return locked_wallet(rows)
+
+
+def locked_wallet(rows: Sequence[Any]) -> LockedWallet:
+    """`LockedWallet` of the locked wallet rows, each starting with (id, kind, balance)."""
+    by_kind = {row[1]: (row[0], int(row[2] or 0)) for row in rows}
+    paid, bonus = by_kind[AccountKind.viewer_paid], by_kind[AccountKind.viewer_bonus]
+    return LockedWallet(paid[0], paid[1], bonus[0], bonus[1])
+
+
+def _expire_loaded(session: Session, model: type, ids: list[str], attribute: str) -> None:
+    """Objects of these rows loaded earlier in the session re-read `attribute` on next access
+    (it was just changed with a Core statement)."""
+    if not len(session.identity_map):
+        return
+    for id_ in ids:
+        obj = session.identity_map.get(identity_key(model, id_))
+        if obj is not None:
+            session.expire(obj, [attribute])
+
+
+def spend_lots(
+    session: Session,
+    viewer_id: str,
+    wallet: LockedWallet,
+    lots: list[LiveLot],
+    amount: int,
+    *,
+    credit_id: str,
+    key: str,
+    kind: TransferKind,
+    now: datetime,
+    episode_id: str | None = None,
+    memo: str = "",
+    then_insert: tuple[Table, dict[str, Any]] | None = None,
+) -> Spent:
+    """Move `amount` coins from the locked `wallet` to `credit_id`, drawing the live `lots` (all
+    of the wallet's spendable lots, read after the lock): bonus lots first (earliest expiry first,
+    expired ones never), then paid lots oldest first. Raises `InsufficientCoins` and moves nothing
+    when they hold too little. `then_insert` is one more row the caller writes with the spend
+    (the unlock's entitlement).
+
+    The hot path of every unlock. The writes (transfers, lot draws, lot remainders, wallet
+    balances, `then_insert`) are one statement on PostgreSQL (data-modifying CTEs over arrays,
+    the same text every time, so it is prepared once) and five prepared Core statements on
+    SQLite, where a statement costs no round trip."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise Invalid(f"A spend must be a positive whole number of coins, not {amount!r}.")
+    available = sum(lot.remaining for lot in lots)
+    if available < amount:
+        raise InsufficientCoins(
+            f"This needs {amount} coins and the wallet holds {available}.",
+            price_coins=amount, balance_coins=available,
+        )
+    bonus_lots = sorted((lot for lot in lots if lot.kind is LotKind.bonus),
+                        key=lambda lot: (lot.expires_at is None, lot.expires_at or now,
+                                         lot.created_at, lot.id))
+    paid_lots = sorted((lot for lot in lots if lot.kind is LotKind.paid),
+                       key=lambda lot: (lot.created_at, lot.id))
+    t_ids: list[str] = []
+    t_debits: list[str] = []
+    t_amounts: list[int] = []
+    d_lots: list[str] = []
+    d_transfers: list[str] = []
+    d_amounts: list[int] = []
+    left = amount
+    for part_lots, source, balance in (
+        (bonus_lots, wallet.bonus_id, wallet.bonus_balance),
+        (paid_lots, wallet.paid_id, wallet.paid_balance),
+    ):
+        transfer_id, part_amount = new_id(), 0
+        for lot in part_lots:
+            take = min(lot.remaining, left - part_amount)
+            if take <= 0:
+                break
+            part_amount += take
+            d_lots.append(lot.id)
+            d_transfers.append(transfer_id)
+            d_amounts.append(take)
+        if part_amount == 0:
+            continue
+        # The cached balance is the sum of the lots (verified invariant); never overdraw it.
+        assert balance >= part_amount, "cached balance below its lots"
+        left -= part_amount
+        t_ids.append(transfer_id)
+        t_debits.append(source)
+        t_amounts.append(part_amount)
+    assert left == 0
+    t_keys = [f"{key}:{'bonus' if debit == wallet.bonus_id else 'paid'}" for debit in t_debits]
+    d_ids = [new_id() for _ in d_lots]
+    conn = session.connection()  # Core rows: no need for the ORM execution layer
+    if conn.dialect.name == "postgresql":
+        params: dict[str, Any] = {
+            "t_id": t_ids, "t_key": t_keys, "t_debit": t_debits, "t_amount": t_amounts,
+            "d_id": d_ids, "d_lot": d_lots, "d_transfer": d_transfers, "d_amount": d_amounts,
+            "kind": kind, "credit": credit_id, "unit": COIN, "viewer": viewer_id,
+            "episode": episode_id, "memo": memo[:200], "now": now,
+        }
+        if then_insert is not None:
+            params.update({f"then_{k}": v for k, v in then_insert[1].items()})
+        conn.execute(_pg_spend(then_insert), params)
+    else:
+        conn.execute(_INSERT_TRANSFERS, [
+            {"id": t_id, "idempotency_key": t_key, "kind": kind, "debit_account_id": debit,
+             "credit_account_id": credit_id, "amount": part, "unit": COIN,
+             "viewer_id": viewer_id, "episode_id": episode_id, "order_id": None,
+             "memo": memo[:200], "created_at": now}
+            for t_id, t_key, debit, part in zip(t_ids, t_keys, t_debits, t_amounts, strict=True)
+        ])
+        conn.execute(_INSERT_DRAWS, [
+            {"id": d_id, "lot_id": lot, "transfer_id": transfer, "amount": take}
+            for d_id, lot, transfer, take in zip(d_ids, d_lots, d_transfers, d_amounts,
+                                                 strict=True)
+        ])
+        conn.execute(_DRAW_LOTS, [
+            {"lot": lot, "take": take} for lot, take in zip(d_lots, d_amounts, strict=True)
+        ])
+        conn.execute(_DEBIT_BALANCES, [
+            {"account": debit, "take": part}
+            for debit, part in zip(t_debits, t_amounts, strict=True)
+        ])
+        if then_insert is not None:
+            conn.execute(insert(then_insert[0]), then_insert[1])
+    _expire_loaded(session, LedgerAccount, t_debits, "balance")
+    _expire_loaded(session, CoinLot, d_lots, "remaining")
+    spent_bonus = sum(part for debit, part in zip(t_debits, t_amounts, strict=True)
+                      if debit == wallet.bonus_id)
+    live_bonus = sum(lot.remaining for lot in bonus_lots) - spent_bonus
+    live_paid = sum(lot.remaining for lot in paid_lots) - (amount - spent_bonus)
+    return Spent(t_ids, Balance(paid=live_paid, bonus=live_bonus))
+
+
+_PG_SPEND_SQL = """\
+WITH t AS (
+  INSERT INTO transfer (id, idempotency_key, kind, debit_account_id, credit_account_id, amount,
+                        unit, viewer_id, episode_id, order_id, memo, created_at)
+  SELECT u.id, u.idempotency_key, CAST(:kind AS VARCHAR), u.debit_account_id,
+         CAST(:credit AS VARCHAR), u.amount, CAST(:unit AS VARCHAR), CAST(:viewer AS VARCHAR),
+         CAST(:episode AS VARCHAR), NULL, CAST(:memo AS VARCHAR), :now
+  FROM unnest(CAST(:t_id AS VARCHAR[]), CAST(:t_key AS VARCHAR[]), CAST(:t_debit AS VARCHAR[]),
+              CAST(:t_amount AS BIGINT[])) AS u(id, idempotency_key, debit_account_id, amount)
+), d AS (
+  INSERT INTO lot_draw (id, lot_id, transfer_id, amount)
+  SELECT u.id, u.lot_id, u.transfer_id, u.amount
+  FROM unnest(CAST(:d_id AS VARCHAR[]), CAST(:d_lot AS VARCHAR[]),
+              CAST(:d_transfer AS VARCHAR[]), CAST(:d_amount AS BIGINT[]))
+       AS u(id, lot_id, transfer_id, amount)
+), l AS (
+  UPDATE coin_lot SET remaining = coin_lot.remaining - u.take
+  FROM unnest(CAST(:d_lot AS VARCHAR[]), CAST(:d_amount AS BIGINT[])) AS u(id, take)
+  WHERE coin_lot.id = u.id
+), a AS (
+  UPDATE ledger_account SET balance = ledger_account.balance - u.take
+  FROM unnest(CAST(:t_debit AS VARCHAR[]), CAST(:t_amount AS BIGINT[])) AS u(id, take)
+  WHERE ledger_account.id = u.id
+)
+"""
+_PG_SPEND_CACHE: dict[tuple[str, tuple[str, ...]] | None, TextClause] = {}
+
+
+def _pg_spend(then_insert: tuple[Table, dict[str, Any]] | None) -> TextClause:
+    """The PostgreSQL spend statement (per shape of `then_insert`, built once). Each lot is drawn
+    once, so no row is updated twice in the statement; foreign keys between its rows (draws to
+    the transfer) are checked at its end."""
+    shape = None if then_insert is None else (then_insert[0].name, tuple(sorted(then_insert[1])))
+    found = _PG_SPEND_CACHE.get(shape)
+    if found is not None:
+        return found
+    binds = [bindparam("now", type_=UTCDateTime()),
+             bindparam("kind", type_=_TRANSFERS_TABLE.c.kind.type)]
+    if then_insert is None:
+        tail = "SELECT 1"
+    else:
+        table, columns = then_insert[0], shape[1] if shape else ()
+        # Table and column names of our own models (checked against the table); values are binds.
+        missing = [c for c in columns if c not in table.c]
+        assert not missing, f"no such column: {missing}"
+        tail = (f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608
+                f"VALUES ({', '.join(f':then_{c}' for c in columns)})")
+        binds += [bindparam(f"then_{c}", type_=table.c[c].type) for c in columns]
+    found = _PG_SPEND_CACHE[shape] = text(_PG_SPEND_SQL + tail).bindparams(*binds)
+    return found
 
 
 def spend_coins(
@@ -375,73 +596,22 @@ def spend_coins(
     episode_id: str | None = None,
     now: datetime | None = None,
     memo: str = "",
-    wallet: WalletAccounts | None = None,
 ) -> Spent:
-    """Move `amount` coins from the viewer to `credit` (an account or its id): bonus lots first
-    (earliest expiry first, expired ones never), then paid lots oldest first. Raises
-    `InsufficientCoins` and moves nothing when the spendable balance is short. Takes the wallet
-    lock unless given a locked `wallet`.
-
-    This is the hot path of every unlock, so it reads the lots once and writes with a few
-    Core statements (transfers, lot draws, lot updates); the wallet balances are updated on the
-    locked account rows and flushed with the transaction."""
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise Invalid(f"A spend must be a positive whole number of coins, not {amount!r}.")
+    """Move `amount` coins from the viewer to `credit` (an account or its id) under the wallet
+    lock, bonus lots first (see `spend_lots`). Raises `InsufficientCoins` and moves nothing when
+    the spendable balance is short."""
     now = now or utcnow()
-    wallet = wallet or lock_wallet(session, viewer_id)
-    credit_id = credit if isinstance(credit, str) else credit.id
+    wallet = lock_wallet_rows(session, viewer_id)
     lots = [
-        _LiveLot(*row) for row in session.execute(
-            _LIVE_LOTS, {"accounts": [wallet.paid.id, wallet.bonus.id], "now": now}
+        LiveLot(*row) for row in session.execute(
+            _LIVE_LOTS, {"accounts": [wallet.paid_id, wallet.bonus_id], "now": now}
         )
     ]
-    available = sum(lot.remaining for lot in lots)
-    if available < amount:
-        raise InsufficientCoins(
-            f"This needs {amount} coins and the wallet holds {available}.",
-            price_coins=amount, balance_coins=available,
-        )
-    bonus_lots = sorted((lot for lot in lots if lot.kind is LotKind.bonus),
-                        key=lambda lot: (lot.expires_at is None, lot.expires_at or now,
-                                         lot.created_at, lot.id))
-    paid_lots = sorted((lot for lot in lots if lot.kind is LotKind.paid),
-                       key=lambda lot: (lot.created_at, lot.id))
-    transfers: list[dict[str, object]] = []
-    draws: list[dict[str, object]] = []
-    updates: list[dict[str, object]] = []
-    left = amount
-    for part, part_lots, source in (
-        ("bonus", bonus_lots, wallet.bonus), ("paid", paid_lots, wallet.paid),
-    ):
-        transfer_id, part_amount = new_id(), 0
-        for lot in part_lots:
-            take = min(lot.remaining, left - part_amount)
-            if take <= 0:
-                break
-            part_amount += take
-            draws.append({"id": new_id(), "lot_id": lot.id, "transfer_id": transfer_id,
-                          "amount": take})
-            updates.append({"lot": lot.id, "take": take})
-        if part_amount == 0:
-            continue
-        assert source.balance is not None and source.balance >= part_amount
-        source.balance -= part_amount
-        left -= part_amount
-        transfers.append({
-            "id": transfer_id, "idempotency_key": f"{key}:{part}", "kind": kind,
-            "debit_account_id": source.id, "credit_account_id": credit_id, "amount": part_amount,
-            "unit": COIN, "viewer_id": viewer_id, "episode_id": episode_id, "order_id": None,
-            "memo": memo[:200], "created_at": now,
-        })
-    assert left == 0
-    session.execute(_INSERT_TRANSFERS, transfers)
-    session.execute(_INSERT_DRAWS, draws)
-    session.execute(_DRAW_LOTS, updates)
-    spent_bonus = sum(int(t["amount"]) for t in transfers  # type: ignore[call-overload]
-                      if t["debit_account_id"] == wallet.bonus.id)
-    live_bonus = sum(lot.remaining for lot in bonus_lots) - spent_bonus
-    live_paid = sum(lot.remaining for lot in paid_lots) - (amount - spent_bonus)
-    return Spent([str(t["id"]) for t in transfers], Balance(paid=live_paid, bonus=live_bonus))
+    return spend_lots(
+        session, viewer_id, wallet, lots, amount,
+        credit_id=credit if isinstance(credit, str) else credit.id, key=key, kind=kind,
+        now=now, episode_id=episode_id, memo=memo,
+    )
 
 
 def account_balance(session: Session, account_id: str) -> int:

@@ -10,6 +10,8 @@ a TikTok login (through `POST /auth/tiktok`) buys in the TikTok Minis channel.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -86,15 +88,21 @@ def lock_price(session: Session, viewer_id: str, series: Series) -> int:
     return lock_price_at(session, viewer_id, series.id, series.price_coins)
 
 
-def lock_price_at(session: Session, viewer_id: str, series_id: str, price_coins: int) -> int:
+def lock_price_at(
+    session: Session, viewer_id: str, series_id: str, price_coins: int,
+    now: datetime | None = None,
+) -> int:
     """Lock `price_coins` unless a lock exists (race-free); returns the lock in force."""
-    session.execute(
+    inserted = session.execute(
         insert_ignore(session)(PriceLock)
         .values(viewer_id=viewer_id, series_id=series_id, price_coins=price_coins,
-                created_at=utcnow())
+                created_at=now or utcnow())
         .on_conflict_do_nothing()
-    )
-    locked = locked_price(session, viewer_id, series_id)
+        .returning(PriceLock.price_coins)
+    ).scalar()
+    if inserted is not None:
+        return int(inserted)
+    locked = locked_price(session, viewer_id, series_id)  # someone else's lock came first
     assert locked is not None
     return locked
 

@@ -1,7 +1,8 @@
 """Page routes of the viewer app: the HTML shell that boots the ES modules in `static/js/`.
 
-Every page is the same shell; the app reads where to start from the URL and keeps it current
-with `history.replaceState` as the viewer swipes, so no page load happens between episodes.
+Every page is the same shell; the app reads where to start from the URL, moves between its
+screens with the History API (no page load between them) and keeps the address current with
+`history.replaceState` as the viewer swipes.
 """
 
 from __future__ import annotations
@@ -38,6 +39,44 @@ def _viewer_shell(request: Request) -> HTMLResponse:
 
 @router.get("/", response_class=HTMLResponse, name="viewer_home")
 def viewer_home(request: Request) -> HTMLResponse:
+    """For You: the discovery feed."""
+    return _viewer_shell(request)
+
+
+@router.get("/discover", response_class=HTMLResponse, name="viewer_discover")
+def viewer_discover(request: Request) -> HTMLResponse:
+    """Genres, rankings (`?rank=popular|trending|new`), new releases; `?genre=slug` lists one."""
+    return _viewer_shell(request)
+
+
+@router.get("/search", response_class=HTMLResponse, name="viewer_search")
+def viewer_search(request: Request) -> HTMLResponse:
+    """Search over titles, tags and cast (`?q=`)."""
+    return _viewer_shell(request)
+
+
+@router.get("/my-list", response_class=HTMLResponse, name="viewer_my_list")
+def viewer_my_list(request: Request) -> HTMLResponse:
+    return _viewer_shell(request)
+
+
+@router.get("/settings", response_class=HTMLResponse, name="viewer_settings")
+def viewer_settings(request: Request) -> HTMLResponse:
+    """Profile and settings: balance, language, watch history."""
+    return _viewer_shell(request)
+
+
+@router.get("/wallet", response_class=HTMLResponse, name="viewer_wallet")
+def viewer_wallet(request: Request) -> HTMLResponse:
+    """Wallet: balance (paid/bonus), history, spend limits, subscriptions, coin packs."""
+    return _viewer_shell(request)
+
+
+@router.get("/series/{series_id}", response_class=HTMLResponse, name="viewer_series")
+def viewer_series(
+    request: Request, series_id: str = PathParam(min_length=1, max_length=64)
+) -> HTMLResponse:
+    """The series page; an unknown id is the app's "not available" screen (the API answers 404)."""
     return _viewer_shell(request)
 
 

@@ -1,5 +1,7 @@
 // The viewer API client: anonymous viewer identity, bearer token, problem+json errors.
 
+import { getLocale } from './i18n.js';
+
 const TOKEN_KEY = 'cliffhanger.viewer';
 
 /** An API answer that was not 2xx; carries the problem document's fields (code, extras). */
@@ -73,6 +75,12 @@ export class ApiClient {
     return this.creating;
   }
 
+  /** Use another viewer identity from now on (a platform login answered with its token). */
+  adoptViewer({ viewer_id, token }) {
+    this.viewer = { viewer_id, token };
+    writeStore(this.storage, this.viewer);
+  }
+
   /** An authenticated call; a 401 (token expired or revoked) recreates the viewer once. */
   async request(method, path, body) {
     const viewer = await this.ensureViewer();
@@ -111,12 +119,13 @@ export class ApiClient {
     return data;
   }
 
+  /** Series text comes in the app's language (`?lang=`); see catalog.js for the rest. */
   listSeries() {
-    return this.request('GET', '/series');
+    return this.request('GET', `/series?lang=${encodeURIComponent(getLocale())}`);
   }
 
   getSeries(seriesId) {
-    return this.request('GET', `/series/${encodeURIComponent(seriesId)}`);
+    return this.request('GET', `/series/${encodeURIComponent(seriesId)}?lang=${encodeURIComponent(getLocale())}`);
   }
 
   /** 200 → {manifest_url, expires_at, poster_url}; a locked episode throws ProblemError 402. */

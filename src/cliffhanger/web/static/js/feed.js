@@ -1,20 +1,35 @@
 // The vertical episode feed: one slide per episode, the active one playing, the next one
-// preloaded. Owns the player pool; knows nothing of sheets, wallets or URLs (callbacks do).
+// preloaded. Owns the player pool and what happens around playback: subtitles, product cards,
+// resume points, watch events and the platform's play report. Knows nothing of sheets, wallets
+// or URLs (callbacks do). It is an EventTarget: the HUD's controls listen to it (see link.js).
+//
+// Events: 'activechange' {episode, index}, 'time' {currentTime, duration}, 'rate' {rate},
+// 'captions' {tracks, lang}, 'menu' {kind: 'speed'|'captions'}.
 
 import { ProblemError } from './api.js';
-import { h, icon } from './dom.js';
+import { h, icon, replaceChildren } from './dom.js';
+import { watchEvents } from './events.js';
 import { attachFeedGestures } from './gestures.js';
-import { Player } from './player.js';
+import * as i18n from './i18n.js';
+import { connect } from './link.js';
+import { platform } from './platform/index.js';
+import { Player, RATES, preloadMode, warmUpEngine } from './player.js';
+import { chooseSubtitle, saveCaptions, savedCaptions, savedRate, saveRate } from './prefs.js';
+import { ProgressSaver } from './progress.js';
 import { coins, t } from './strings.js';
 
 const MAX_PLAYERS = 3;           // active + next (preloaded) + the one just left
 const IMAGE_WINDOW = 2;          // slides either side whose posters are fetched
 const TOKEN_MARGIN_MS = 20_000;  // re-ask for playback this long before a token expires
 const RUBBER_BAND = 0.3;         // drag resistance past the first/last episode
+const SEEK_STEP_S = 5;           // ←/→ and the focused scrubber
+const QUARTILES = [25, 50, 75];  // 100 is sent on `ended`
 
 /**
  * @typedef {{id: string, number: number, title: string, free: boolean, price_coins: number,
- *            unlocked: boolean, poster_url?: string}} Episode
+ *            unlocked: boolean, poster_url?: string, duration_s?: number,
+ *            products?: {id: string, title: string, image_url: string|null, price_text: string,
+ *                        start_s: number, end_s: number, click_url: string}[]}} Episode
  * @typedef {{
  *   onActiveChange?: (episode: Episode, index: number) => void,
  *   onLocked?: (episode: Episode, problem: object|null) => void,
@@ -28,13 +43,15 @@ const RUBBER_BAND = 0.3;         // drag resistance past the first/last episode
  * }} FeedCallbacks
  */
 
-export class EpisodeFeed {
+export class EpisodeFeed extends EventTarget {
   /**
    * @param {HTMLElement} root
-   * @param {{api: import('./api.js').ApiClient, series: {title: string, episodes: Episode[]},
+   * @param {{api: import('./api.js').ApiClient, series: {id: string, title: string, episodes: Episode[]},
    *          callbacks: FeedCallbacks}} options
    */
   constructor(root, { api, series, callbacks }) {
+    super();
+    warmUpEngine();
     this.api = api;
     this.series = series;
     this.episodes = series.episodes;
@@ -44,10 +61,18 @@ export class EpisodeFeed {
     this.muted = true;              // browsers only autoplay muted until the viewer interacts
     this.players = new Map();       // episode id -> Player
     this.pending = new Map();       // episode id -> Promise<Player|null>
-    this.playbacks = new Map();     // episode id -> playback answer (manifest_url, expires_at)
+    this.playbacks = new Map();     // episode id -> playback answer (manifest_url, subtitles, resume)
     this.locks = new Map();         // episode id -> 402 problem (price, balance, cost to finish)
     this.fatalRetries = new Map();  // episode id -> retries used
     this.resumeOnReturn = false;
+    this.rate = savedRate();
+    this.captionsChoice = savedCaptions(); // language, 'off', or null (automatic)
+    this.captionLang = null;        // what the active episode shows (null: off / none)
+    this.lastCaptionLang = null;    // for the `c` toggle
+    this.session = null;            // the active episode's play: {episode, played, startAt, quartiles}
+    this.events = watchEvents(api);
+    this.progress = new ProgressSaver(api);
+    this.preload = preloadMode();
 
     this.track = h('div', { class: 'feed__track' });
     this.slides = this.episodes.map((episode, i) => this.renderSlide(episode, i));
@@ -66,13 +91,23 @@ export class EpisodeFeed {
         previous: () => this.previous(),
         tap: () => this.togglePlay(),
         toggleMute: () => this.setMuted(!this.muted),
+        seekBy: (delta) => this.seekBy(delta),
+        toggleCaptions: () => this.toggleCaptions(),
+        openMenu: (kind) => this.requestMenu(kind),
         drag: (dy) => this.drag(dy),
         dragEnd: () => this.drag(null),
       },
       { isBlocked: () => this.cb.isBlocked?.() ?? false },
     );
     this.onVisibility = () => this.visibilityChanged();
+    this.onPageHide = () => this.saveActive({ keepalive: true });
     document.addEventListener('visibilitychange', this.onVisibility);
+    window.addEventListener('pagehide', this.onPageHide);
+    connect(root, { feed: this });
+  }
+
+  emit(type, detail = {}) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
   // ---- slides --------------------------------------------------------------------------
@@ -100,6 +135,8 @@ export class EpisodeFeed {
         { class: 'slide__stage' },
         h('img', { class: 'slide__poster', alt: '', decoding: 'async' }),
         h('div', { class: 'slide__spinner', 'aria-hidden': 'true' }),
+        h('div', { class: 'captions', dataset: { lang: '' }, hidden: true }),
+        h('div', { class: 'slide__products' }),
         h(
           'div',
           { class: 'slide__lock lock', hidden: true },
@@ -136,7 +173,10 @@ export class EpisodeFeed {
       const url = this.episodes[i].poster_url || this.series.poster_url;
       if (!url || slide.dataset.imagesLoaded) continue;
       slide.dataset.imagesLoaded = 'true';
-      slide.querySelector('.slide__poster').src = url;
+      const poster = slide.querySelector('.slide__poster');
+      // The active poster is what the viewer sees until the first frame: fetch it first.
+      if (i === index) poster.fetchPriority = 'high';
+      poster.src = url;
       slide.querySelector('.slide__backdrop').src = url;
     }
   }
@@ -179,18 +219,22 @@ export class EpisodeFeed {
   /** Make episode `index` the active slide and start it; `animate: false` jumps. */
   goTo(index, { animate = true } = {}) {
     if (index < 0 || index >= this.episodes.length) return;
+    if (index === this.index) {
+      // The episode on screen (e.g. chosen again in the picker): carry on, do not restart it.
+      this.drag(null);
+      const player = this.activePlayer;
+      if (!player || player.video.paused) this.togglePlay(); // locked: the unlock sheet; paused: play
+      return;
+    }
+    // Only the latest swipe's marks are kept (a long session must not collect thousands).
+    performance.clearMarks('cliffhanger:activate');
+    performance.clearMarks('cliffhanger:first-frame');
+    performance.mark('cliffhanger:activate', { detail: { index } });
     this.drag(null);
     const previous = this.index;
+    const leaving = this.snapshot(previous);
     this.index = index;
     const generation = ++this.generation;
-    this.element.classList.toggle('no-animate', !animate || previous === -1);
-    this.track.style.setProperty('--active-index', String(index));
-    this.slides.forEach((slide, i) => {
-      slide.setAttribute('aria-current', i === index ? 'true' : 'false');
-      slide.inert = i !== index;
-    });
-    this.loadImagesAround(index);
-
     const episode = this.episodes[index];
     for (const [id, player] of this.players) {
       if (id !== episode.id) {
@@ -199,34 +243,116 @@ export class EpisodeFeed {
         player.setPreloading(true);
       }
     }
-    this.trimPool();
-    this.cb.onActiveChange?.(episode, index);
-    this.emitState(false);
+    this.session = { episode, played: false, startAt: 0, quartiles: new Set() };
+    // The critical path first: a preloaded player is told to play in this very task.
     this.start(episode, generation);
+
+    this.element.classList.toggle('no-animate', !animate || previous === -1);
+    this.track.style.setProperty('--active-index', String(index));
+    this.slides.forEach((slide, i) => {
+      slide.setAttribute('aria-current', i === index ? 'true' : 'false');
+      slide.inert = i !== index;
+    });
+    this.loadImagesAround(index);
+    this.cb.onActiveChange?.(episode, index);
+    this.emit('activechange', { episode, index });
+    this.emitCaptions();
+    this.emitState(false);
+    // Bookkeeping of the episode left behind waits until the new one is under way.
+    setTimeout(() => {
+      this.leave(leaving, index);
+      platform.setShareContent({
+        title: this.series.title,
+        desc: t('feed.slide', { n: episode.number, title: episode.title }),
+        imageUrl: absolute(episode.poster_url || this.series.poster_url || ''),
+        query: { series: this.series.id, episode: String(episode.number) },
+      });
+    }, 0);
   }
 
-  async start(episode, generation) {
-    const player = await this.ensurePlayer(episode, { active: true });
-    if (generation !== this.generation || !player) return;
+  /** What the active episode's play looks like right now (for `leave`). */
+  snapshot(index) {
+    const episode = this.episodes[index];
+    const player = episode ? this.players.get(episode.id) : null;
+    if (!episode || !player || this.session?.episode !== episode) return null;
+    return { index, episode, position: player.video.currentTime, ended: player.video.ended, played: this.session.played };
+  }
+
+  /** The viewer left an episode: save where they were, report a swipe away. */
+  leave(left, to) {
+    if (!left?.played) return;
+    const { episode, position, index: from } = left;
+    this.progress.save(episode.id, position);
+    if (left.ended) return;
+    this.events.emit('swipe_away', {
+      episode_id: episode.id,
+      series_id: this.series.id,
+      position_s: this.clampPosition(episode, position),
+      props: { to: to === from + 1 ? 'next' : to === from - 1 ? 'previous' : 'jump' },
+    });
+  }
+
+  /** Play `episode` as the active slide: at once when its player exists, else once created. */
+  start(episode, generation) {
+    const existing = this.players.get(episode.id);
+    if (existing && this.playbackFresh(episode.id)) {
+      this.playActive(episode, existing, generation);
+      return;
+    }
+    this.trimPool(); // no frame to hurry for: release what is out of the window first
+    this.ensurePlayer(episode, { active: true }).then((player) => {
+      if (player && generation === this.generation) this.playActive(episode, player, generation);
+    });
+  }
+
+  async playActive(episode, player, generation) {
     player.setPreloading(false);
+    player.setRate(this.rate);
     player.video.muted = this.muted;
     if (player.video.ended) player.video.currentTime = 0;
-    const playing = await player.play();
+    this.markFirstFrame(player, generation);
+    const playing = await player.play(); // video.play() is called synchronously in here
     if (generation !== this.generation) return;
     if (player.video.muted !== this.muted) this.muted = player.video.muted; // autoplay fell back to muted
     this.emitState(!playing);
     this.preloadNext(generation, player);
   }
 
-  /** Preload the next episode once the active one has data, so both don't fight for bandwidth. */
+  /** A performance mark at the first frame presented after activation (bench/player.py). */
+  markFirstFrame(player, generation) {
+    const { video } = player;
+    if (typeof video.requestVideoFrameCallback !== 'function') return;
+    video.requestVideoFrameCallback((now, metadata) => {
+      if (generation !== this.generation) return;
+      performance.mark('cliffhanger:first-frame', {
+        startTime: metadata?.presentationTime ?? now,
+        detail: { index: this.index, engine: player.engine, preload: this.preload },
+      });
+    });
+  }
+
+  /**
+   * Preload the next episode once the active one shows its first frame, so the two do not fight
+   * for the network, the decoder or the main thread on the first seconds. Players out of the
+   * window are released just before, so at most MAX_PLAYERS are ever alive.
+   */
   preloadNext(generation, activePlayer) {
     const next = this.episodes[this.index + 1];
-    if (!next || !next.unlocked || this.locks.has(next.id)) return;
     const go = () => {
-      if (generation === this.generation) this.ensurePlayer(next, { active: false });
+      if (generation !== this.generation) return;
+      this.trimPool();
+      if (next && next.unlocked && !this.locks.has(next.id)) this.ensurePlayer(next, { active: false });
     };
-    if (activePlayer.video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) go();
-    else activePlayer.video.addEventListener('canplay', go, { once: true });
+    const { video } = activePlayer;
+    const afterFrame = () => {
+      if (typeof video.requestVideoFrameCallback === 'function' && !video.paused) {
+        video.requestVideoFrameCallback(() => setTimeout(go, 50));
+      } else {
+        setTimeout(go, 100);
+      }
+    };
+    if (video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) afterFrame();
+    else video.addEventListener('canplay', afterFrame, { once: true });
   }
 
   /** Episodes whose players may stay alive: active, next, and the one before. */
@@ -244,6 +370,7 @@ export class EpisodeFeed {
         player.destroy();
         this.players.delete(id);
         this.setState(id, 'idle');
+        this.released(id);
       }
     }
   }
@@ -258,7 +385,7 @@ export class EpisodeFeed {
   }
 
   /** The Player for `episode`, created on demand; null when locked, failed or no longer wanted. */
-  ensurePlayer(episode, { active, startAt = 0 }) {
+  ensurePlayer(episode, { active, startAt = null }) {
     const existing = this.players.get(episode.id);
     if (existing && this.playbackFresh(episode.id)) return Promise.resolve(existing);
     if (existing) this.dropPlayer(episode.id); // its playback token is about to expire
@@ -273,7 +400,7 @@ export class EpisodeFeed {
     this.setState(episode.id, 'loading');
     let info;
     try {
-      info = this.playbackFresh(episode.id) ? this.playbacks.get(episode.id) : await this.api.playback(episode.id);
+      info = this.playbackFresh(episode.id) ? this.playbacks.get(episode.id) : await this.requestPlayback(episode);
     } catch (err) {
       if (err instanceof ProblemError && err.status === 402) {
         this.markLocked(episode, err.problem);
@@ -293,37 +420,280 @@ export class EpisodeFeed {
       poster: info.poster_url || episode.poster_url || '',
       muted: true,
       label: t('feed.slide', { n: episode.number, title: episode.title }),
+      rate: this.rate,
     });
+    // Resume where the viewer left off (the server sends null for a finished episode).
+    player.startAt = startAt ?? resumePoint(info.resume_position_s, episode.duration_s);
     player.setPreloading(!active);
     player.onFatal = (data) => this.recover(episode, data);
+    player.onCues = (cues) => this.renderCues(episode.id, cues);
+    player.onPrefetched = () => {
+      if (this.players.get(episode.id) === player) slide.dataset.preloaded = 'true';
+    };
     this.watch(episode, player);
     slide.querySelector('.slide__poster').after(player.video);
     this.players.set(episode.id, player);
     this.locks.delete(episode.id);
     this.showLock(slide, false);
-    await player.load(info.manifest_url, { startAt });
+    player.subtitleTracks = (info.subtitles ?? []).filter((s) => s.url);
+    player.setSubtitles(player.subtitleTracks);
+    player.selectSubtitles(chooseSubtitle(player.subtitleTracks, this.captionsChoice, i18n.getLocale()));
+    // A preloaded episode may stay detached (no media element) until it becomes active.
+    await player.load(info.manifest_url, { startAt: player.startAt, attach: active || this.preload === 'attached' });
     this.setState(episode.id, 'ready');
+    if (this.activeEpisode === episode) this.emitCaptions();
     return player;
+  }
+
+  /** `POST /episodes/{id}/playback?lang=`: subtitles default to the viewer's UI language. */
+  requestPlayback(episode) {
+    const lang = encodeURIComponent(i18n.getLocale());
+    return this.api.request('POST', `/episodes/${encodeURIComponent(episode.id)}/playback?lang=${lang}`);
   }
 
   watch(episode, player) {
     const { video } = player;
     const isActive = () => this.activeEpisode === episode && this.players.get(episode.id) === player;
-    video.addEventListener('playing', () => this.setState(episode.id, 'playing'));
+    video.addEventListener('playing', () => {
+      this.setState(episode.id, 'playing');
+      if (isActive()) this.played(episode, video);
+    });
     video.addEventListener('waiting', () => isActive() && this.setState(episode.id, 'buffering'));
     video.addEventListener('pause', () => {
       if (!player.destroyed && !video.ended) this.setState(episode.id, 'paused');
+      if (isActive() && !video.ended && this.session?.played) this.progress.save(episode.id, video.currentTime, { keepalive: document.hidden });
     });
-    video.addEventListener('timeupdate', () => isActive() && this.cb.onTime?.(video));
+    video.addEventListener('timeupdate', () => {
+      if (!isActive()) return;
+      this.cb.onTime?.(video);
+      this.emit('time', { currentTime: video.currentTime, duration: video.duration });
+      this.updateProducts(episode, video.currentTime);
+      this.trackQuartiles(episode, video);
+      if (!video.paused) this.progress.tick(episode.id, video.currentTime);
+    });
+    video.addEventListener('seeked', () => isActive() && this.updateProducts(episode, video.currentTime));
     video.addEventListener('ended', () => {
       this.setState(episode.id, 'ended');
-      if (isActive()) this.cb.onEnded?.(episode, this.index);
+      if (!isActive()) return;
+      this.finished(episode, video);
+      this.cb.onEnded?.(episode, this.index);
     });
+  }
+
+  // ---- what a play reports ---------------------------------------------------------------
+
+  clampPosition(episode, seconds) {
+    const duration = Number.isFinite(episode.duration_s) ? episode.duration_s : Infinity;
+    return Math.max(0, Math.min(seconds || 0, duration));
+  }
+
+  /** The active episode started playing: the first time in this activation is a play. */
+  played(episode, video) {
+    let session = this.session;
+    if (!session || session.episode !== episode) return;
+    if (session.played && session.ended) {
+      // Replay after the end: a new play.
+      session = this.session = { episode, played: false, startAt: video.currentTime, quartiles: new Set() };
+    }
+    if (session.played) return;
+    session.played = true;
+    session.startAt = video.currentTime;
+    this.progress.started(); // the first periodic save comes a full interval into the play
+    const position = this.clampPosition(episode, video.currentTime);
+    this.events.emit('play', { episode_id: episode.id, series_id: this.series.id, position_s: position });
+    platform.reportEvent('drama_episode_play', {
+      episodeId: episode.id,
+      position: episode.number,
+      seriesId: this.series.id,
+    });
+  }
+
+  /** Quartiles 25/50/75 once per play, for the part of the episode this play went through. */
+  trackQuartiles(episode, video) {
+    const session = this.session;
+    if (!session?.played || session.episode !== episode) return;
+    const duration = Number.isFinite(video.duration) && video.duration > 0 ? video.duration : episode.duration_s;
+    if (!duration) return;
+    for (const q of QUARTILES) {
+      const at = (q / 100) * duration;
+      if (!session.quartiles.has(q) && video.currentTime >= at && session.startAt < at) {
+        session.quartiles.add(q);
+        this.events.emit('progress', {
+          episode_id: episode.id, series_id: this.series.id, quartile: q, position_s: this.clampPosition(episode, video.currentTime),
+        });
+      }
+    }
+  }
+
+  finished(episode, video) {
+    const session = this.session;
+    const position = this.clampPosition(episode, Number.isFinite(video.duration) ? video.duration : video.currentTime);
+    this.progress.save(episode.id, position);
+    if (!session?.played || session.episode !== episode || session.ended) return;
+    session.ended = true;
+    for (const q of [...QUARTILES, 100]) {
+      if (session.quartiles.has(q) || session.startAt >= (q / 100) * (video.duration || Infinity)) continue;
+      session.quartiles.add(q);
+      this.events.emit('progress', { episode_id: episode.id, series_id: this.series.id, quartile: q, position_s: position });
+    }
+    this.events.emit('complete', { episode_id: episode.id, series_id: this.series.id, position_s: position });
+  }
+
+  /** Save the active episode's position now (pagehide: with keepalive). */
+  saveActive({ keepalive = false } = {}) {
+    const episode = this.activeEpisode;
+    const player = this.activePlayer;
+    if (episode && player && this.session?.played) this.progress.save(episode.id, player.video.currentTime, { keepalive });
+    if (keepalive) this.events.flush({ keepalive: true });
+  }
+
+  // ---- products ---------------------------------------------------------------------------
+
+  /** Show the product cards whose placement covers `time`; hide the others. */
+  updateProducts(episode, time) {
+    const products = episode.products ?? [];
+    const slot = this.slideOf(episode.id)?.querySelector('.slide__products');
+    if (!slot) return;
+    const visible = products.filter((p) => p.start_s <= time && time < p.end_s);
+    const ids = visible.map((p) => p.id).join(',');
+    if (slot.dataset.shown === ids) return;
+    slot.dataset.shown = ids;
+    replaceChildren(slot, visible.map((p) => this.productCard(episode, p)));
+  }
+
+  productCard(episode, product) {
+    const image = product.image_url
+      ? h('img', { class: 'product__image', src: product.image_url, alt: '', decoding: 'async', onerror: (e) => e.target.remove() })
+      : h('span', { class: 'product__image product__image--none', 'aria-hidden': 'true' }, icon('bag'));
+    return h(
+      'a',
+      {
+        class: 'product',
+        href: product.click_url,
+        target: '_blank',
+        rel: 'noopener',
+        'aria-label': i18n.t('player.product.label', { title: product.title, price: product.price_text }),
+        dataset: { placementId: product.id },
+        onclick: () => {
+          const player = this.players.get(episode.id);
+          this.events.emit('product_click', {
+            episode_id: episode.id,
+            series_id: this.series.id,
+            position_s: this.clampPosition(episode, player?.video.currentTime ?? product.start_s),
+            props: { placement_id: product.id },
+          });
+          this.events.flush();
+        },
+      },
+      image,
+      h(
+        'span',
+        { class: 'product__text' },
+        h('span', { class: 'product__title' }, product.title),
+        h('span', { class: 'product__price' }, product.price_text),
+      ),
+      h('span', { class: 'product__shop', 'aria-hidden': 'true' }, i18n.t('player.product.shop')),
+    );
+  }
+
+  // ---- subtitles ---------------------------------------------------------------------------
+
+  renderCues(episodeId, cues) {
+    const box = this.slideOf(episodeId)?.querySelector('.captions');
+    if (!box) return;
+    const player = this.players.get(episodeId);
+    box.dataset.lang = player?.subtitleLang ?? '';
+    if (!cues.length) {
+      box.hidden = true;
+      box.replaceChildren();
+      return;
+    }
+    // getCueAsHTML() builds only WebVTT's own tags (<b>, <i>, <u>, <ruby>, <span>), never HTML.
+    const lines = cues.map((cue) => h('span', { class: 'captions__cue' }, cue.getCueAsHTML?.() ?? cue.text));
+    if (player?.subtitleLang) box.lang = player.subtitleLang;
+    box.replaceChildren(...lines);
+    box.hidden = false;
+  }
+
+  /** Subtitle tracks of the active episode and the one shown; tells the HUD. */
+  captionState() {
+    const player = this.activePlayer;
+    return { tracks: player?.subtitleTracks ?? [], lang: player?.subtitleLang ?? null };
+  }
+
+  emitCaptions() {
+    const state = this.captionState();
+    this.captionLang = state.lang;
+    if (state.lang) this.lastCaptionLang = state.lang;
+    this.emit('captions', state);
+  }
+
+  /** Choose subtitles (a language, or null for off) for every player; remembered. */
+  setCaptions(lang) {
+    const previous = this.captionLang;
+    this.captionsChoice = lang ?? 'off';
+    saveCaptions(this.captionsChoice);
+    for (const player of this.players.values()) {
+      player.selectSubtitles(lang ? chooseSubtitle(player.subtitleTracks, lang, i18n.getLocale()) : null);
+    }
+    this.emitCaptions();
+    const episode = this.activeEpisode;
+    if (episode && previous !== this.captionLang) {
+      this.events.emit('subtitle_change', {
+        episode_id: episode.id, series_id: this.series.id, props: { lang: this.captionLang ?? 'off' },
+      });
+    }
+  }
+
+  /** `c`: subtitles off, or back on in the last language shown. */
+  toggleCaptions() {
+    const { tracks, lang } = this.captionState();
+    if (!tracks.length) return;
+    if (lang) this.setCaptions(null);
+    else this.setCaptions(this.lastCaptionLang ?? chooseSubtitle(tracks, null, i18n.getLocale()));
+  }
+
+  // ---- speed and seeking ----------------------------------------------------------------------
+
+  setRate(rate) {
+    if (!RATES.includes(rate)) return;
+    this.rate = rate;
+    saveRate(rate);
+    for (const player of this.players.values()) player.setRate(rate);
+    this.emit('rate', { rate });
+  }
+
+  seekTo(seconds) {
+    const player = this.activePlayer;
+    if (!player) return;
+    player.seek(seconds);
+    this.emit('time', { currentTime: player.video.currentTime, duration: player.video.duration });
+  }
+
+  seekBy(delta) {
+    const player = this.activePlayer;
+    if (player) this.seekTo(player.video.currentTime + delta);
+  }
+
+  get seekStep() {
+    return SEEK_STEP_S;
+  }
+
+  requestMenu(kind) {
+    this.emit('menu', { kind });
   }
 
   dropPlayer(episodeId) {
     this.players.get(episodeId)?.destroy();
     this.players.delete(episodeId);
+    this.released(episodeId);
+  }
+
+  /** A player is gone: its slide shows the poster again, without captions or a preload flag. */
+  released(episodeId) {
+    this.renderCues(episodeId, []);
+    const slide = this.slideOf(episodeId);
+    if (slide) delete slide.dataset.preloaded;
   }
 
   /** A fatal player error: ask for a fresh playback once (token expiry), then give up. */
@@ -436,6 +806,7 @@ export class EpisodeFeed {
     if (document.hidden) {
       this.resumeOnReturn = !player.video.paused;
       player.pause();
+      this.saveActive({ keepalive: true });
     } else if (this.resumeOnReturn) {
       this.resumeOnReturn = false;
       player.play().then((playing) => this.emitState(!playing));
@@ -443,9 +814,22 @@ export class EpisodeFeed {
   }
 
   destroy() {
+    this.saveActive();
     document.removeEventListener('visibilitychange', this.onVisibility);
+    window.removeEventListener('pagehide', this.onPageHide);
     this.detachGestures();
     for (const id of [...this.players.keys()]) this.dropPlayer(id);
     this.element.remove();
   }
+}
+
+/** Where to start an episode from the saved position: not in its last seconds (start over). */
+function resumePoint(position, duration) {
+  if (!Number.isFinite(position) || position < 1) return 0;
+  if (Number.isFinite(duration) && duration > 0 && position >= duration - 3) return 0;
+  return position;
+}
+
+function absolute(url) {
+  return url ? new URL(url, window.location.href).href : '';
 }

@@ -5,11 +5,13 @@ const SWIPE_FRACTION = 0.18;   // of the feed height, to commit a swipe
 const SWIPE_VELOCITY = 0.45;   // px per ms, a quick flick commits even when short
 const WHEEL_THRESHOLD = 40;    // accumulated deltaY (px) for one step
 const WHEEL_QUIET_MS = 180;    // trackpad inertia ends after this much silence
+const SEEK_STEP_S = 5;         // ←/→
 
 const INTERACTIVE = 'button, a, input, select, textarea, [role="button"], [role="slider"]';
 
 /**
- * Wire gestures on `surface`. Handlers: next(), previous(), tap(), drag(offsetPx), dragEnd().
+ * Wire gestures on `surface`. Handlers: next(), previous(), tap(), drag(offsetPx), dragEnd(),
+ * and for keys toggleMute(), seekBy(seconds), toggleCaptions(), openMenu('speed').
  * Returns a function removing every listener.
  */
 export function attachFeedGestures(surface, handlers, { isBlocked = () => false } = {}) {
@@ -99,8 +101,19 @@ export function attachFeedGestures(surface, handlers, { isBlocked = () => false 
         if (target instanceof Element && target.closest(INTERACTIVE)) return; // Space clicks buttons
         handlers.tap();
         break;
+      case 'ArrowLeft':
+      case 'ArrowRight':
+        if (target instanceof Element && target.closest('[role="slider"], input')) return; // it seeks itself
+        handlers.seekBy?.(event.key === 'ArrowLeft' ? -SEEK_STEP_S : SEEK_STEP_S);
+        break;
       case 'm':
         handlers.toggleMute?.();
+        break;
+      case 'c':
+        handlers.toggleCaptions?.();
+        break;
+      case 's':
+        handlers.openMenu?.('speed');
         break;
       default:
         return;

@@ -1,33 +1,74 @@
-// Boot: viewer session, route, first view. Loaded as a module from the shell template.
+// Boot: language, viewer session, client-side routes, one view at a time. Loaded as a module
+// from the shell template.
+//
+// A view is `async show(container, ctx, route, state)`: it renders into `container` and may
+// return `{destroy()}`, called when the viewer leaves it. Nodes a view appends to <body> (sheets)
+// are removed when it goes.
 
 import { ApiClient, NetworkError, ProblemError } from './api.js';
+import { Catalog } from './catalog.js';
+import { resumeCheckout } from './checkout.js';
 import { h, replaceChildren } from './dom.js';
-import { parseRoute } from './route.js';
-import { t } from './strings.js';
+import { loadLocale, t } from './i18n.js';
+import { platform } from './platform/index.js';
+import { Router } from './router.js';
+import { TabBar } from './tabbar.js';
 import { Toast } from './toast.js';
+import { showDiscover } from './views/discover.js';
 import { showHome } from './views/home.js';
+import { showMyList } from './views/mylist.js';
+import { showNotFound } from './views/notfound.js';
+import { showSearch } from './views/search.js';
+import { showSeries } from './views/series.js';
+import { showSettings } from './views/settings.js';
 import { showWatch } from './views/watch.js';
+import { showWallet } from './wallet.js';
 
 const root = document.getElementById('app');
 const api = new ApiClient({ base: document.body.dataset.apiBase || '/api/v1' });
-const toast = new Toast(document.body);
 
-function renderMessage(text, { retry = false, home = false } = {}) {
+const VIEWS = {
+  home: showHome,
+  discover: showDiscover,
+  search: showSearch,
+  'my-list': showMyList,
+  series: showSeries,
+  settings: showSettings,
+  wallet: showWallet,
+  'not-found': showNotFound,
+  watch: (container, ctx, route) =>
+    showWatch(container, { ...ctx, seriesId: route.seriesId, episodeNumber: route.episodeNumber }),
+};
+
+// Tabs whose route names the document title; the others set their own (series title…).
+const TITLES = {
+  home: 'app.tabs.forYou',
+  discover: 'app.tabs.discover',
+  search: 'app.tabs.search',
+  'my-list': 'app.tabs.myList',
+  settings: 'app.tabs.profile',
+  wallet: 'money.wallet.title',
+};
+
+let current = null; // {view, baseline, route}
+let renderId = 0;
+
+function messageScreen(container, text, { retry = null, home = false } = {}) {
   replaceChildren(
-    root,
+    container,
     h(
       'div',
       { class: 'message-screen' },
       h('p', { class: 'message-screen__text' }, text),
-      retry ? h('button', { type: 'button', class: 'button button--primary', onclick: () => boot() }, t('app.retry')) : null,
+      retry ? h('button', { type: 'button', class: 'button button--primary', onclick: retry }, t('app.retry')) : null,
       home ? h('a', { class: 'button button--ghost', href: '/' }, t('app.home')) : null,
     ),
   );
 }
 
-function renderLoading() {
+function loadingScreen(container) {
   replaceChildren(
-    root,
+    container,
     h(
       'div',
       { class: 'message-screen', role: 'status' },
@@ -37,25 +78,96 @@ function renderLoading() {
   );
 }
 
-async function boot() {
-  const route = parseRoute();
-  renderLoading();
-  root.setAttribute('aria-busy', 'true');
+function setTitle(text) {
+  document.title = text ? `${text} · ${t('app.name')}` : t('app.name');
+}
+
+function destroyView(entry, { removeBodyNodes }) {
   try {
-    if (route.name === 'watch') {
-      await showWatch(root, { api, toast, seriesId: route.seriesId, episodeNumber: route.episodeNumber });
-    } else {
-      await showHome(root, { api, toast, renderMessage });
-    }
+    entry.view?.destroy?.();
   } catch (err) {
-    console.error('viewer app failed to start', err);
-    if (err instanceof ProblemError && err.status === 404) renderMessage(t('app.seriesNotFound'), { home: true });
-    else if (err instanceof NetworkError) renderMessage(t('app.offline'), { retry: true });
-    else renderMessage(t('app.error'), { retry: true, home: route.name !== 'home' });
-  } finally {
-    root.removeAttribute('aria-busy');
+    console.warn('view teardown failed', err);
+  }
+  if (!removeBodyNodes) return;
+  for (const node of [...document.body.children]) {
+    if (!entry.baseline.has(node)) node.remove();
   }
 }
 
+/** Put focus somewhere sensible after a page change, for keyboard and screen-reader users. */
+function settleFocus(container) {
+  const active = document.activeElement;
+  if (active && active !== document.body && document.contains(active)) return;
+  const heading = container.querySelector('h1');
+  if (!heading) return;
+  heading.setAttribute('tabindex', '-1');
+  heading.focus({ preventScroll: true });
+}
+
+async function render(route, state = {}) {
+  const id = ++renderId;
+  if (current) destroyView(current, { removeBodyNodes: true });
+  current = null;
+
+  const inPlayer = route.name === 'watch';
+  ctx.tabbar.show(!inPlayer);
+  ctx.tabbar.select(route.name);
+  if (TITLES[route.name]) setTitle(t(TITLES[route.name]));
+
+  const container = h('div', { class: `view view--${route.name}` });
+  root.replaceChildren(container);
+  loadingScreen(container);
+  root.setAttribute('aria-busy', 'true');
+  const baseline = new Set(document.body.children);
+  try {
+    const view = await VIEWS[route.name](container, ctx, route, state);
+    if (id !== renderId) {
+      destroyView({ view, baseline }, { removeBodyNodes: false });
+      return;
+    }
+    current = { view, baseline, route };
+    if (!inPlayer) settleFocus(container);
+  } catch (err) {
+    if (id !== renderId) return;
+    console.error('view failed to load', err);
+    const retry = () => render(route, state);
+    if (err instanceof ProblemError && err.status === 404) messageScreen(container, t('app.seriesNotFound'), { home: true });
+    else if (err instanceof NetworkError) messageScreen(container, t('app.offline'), { retry });
+    else messageScreen(container, t('app.error'), { retry, home: route.name !== 'home' });
+  } finally {
+    if (id === renderId) root.removeAttribute('aria-busy');
+  }
+}
+
+const router = new Router((route, state) => render(route, state));
+const ctx = {
+  api,
+  catalog: new Catalog(api),
+  toast: null,
+  router,
+  tabbar: null,
+  setTitle,
+};
+
+// Space activates link cards as Enter does (they read as buttons to many viewers).
+document.addEventListener('keydown', (event) => {
+  if (event.key !== ' ' || event.defaultPrevented) return;
+  const card = event.target instanceof Element ? event.target.closest('a[data-card]') : null;
+  if (!card) return;
+  event.preventDefault();
+  card.click();
+});
+
+// A new language: labels everywhere, series text refetched with ?lang= (the player keeps playing).
+window.addEventListener('localechange', () => {
+  ctx.tabbar.render();
+  if (current && current.route.name !== 'watch') render(router.route, router.state);
+});
+
 document.documentElement.classList.replace('no-js', 'js');
-boot();
+await loadLocale();
+await platform.start({ api }); // TikTok: SDK init, silent login (bounded); web: nothing to wait for
+ctx.toast = new Toast(document.body);
+ctx.tabbar = new TabBar(document.body);
+await resumeCheckout({ api, toast: ctx.toast }); // back from a hosted checkout: settle the order first
+router.start();

@@ -1,7 +1,8 @@
 // The player adapter: everything else talks to `Player`, never to <video> sources or hls.js.
 // Inside TikTok a platform player may replace it later; it only has to keep this surface:
-//   player.video (an HTMLMediaElement for events), load(url), play(), pause(),
-//   setPreloading(bool), destroy().
+//   player.video (an HTMLMediaElement for events), load(url, {startAt, attach}), attach(),
+//   play(), pause(), setPreloading(bool), setRate(rate), setSubtitles(tracks),
+//   selectSubtitles(lang|null), onCues, destroy().
 
 const HLS_MIME = 'application/vnd.apple.mpegurl';
 const HLS_MODULE = new URL('../vendor/hls/hls.min.mjs', import.meta.url).href;
@@ -15,6 +16,19 @@ let hlsModule = null;
 function loadHlsJs() {
   hlsModule ??= import(HLS_MODULE).then((m) => m.default);
   return hlsModule;
+}
+
+let warmed = false;
+
+/**
+ * Fetch and compile hls.js, and put its transmuxer worker in the HTTP cache, ahead of the first
+ * playback (both are on the cold-start path otherwise: ~600 KB to parse, then the worker script).
+ */
+export function warmUpEngine() {
+  if (warmed || playbackEngine() !== 'hlsjs') return;
+  warmed = true;
+  loadHlsJs();
+  fetch(HLS_WORKER, { credentials: 'same-origin' }).catch(() => {});
 }
 
 function mseAvailable() {
@@ -37,9 +51,34 @@ export function playbackEngine() {
   return mseAvailable() ? 'hlsjs' : 'native';
 }
 
+/**
+ * How the next episode is preloaded. 'detached' (default): its own hls.js instance with no media
+ * element, which fetches the playlists and the first fragment (`startFragPrefetch`) and is
+ * attached to the next slide's <video> on the swipe — no decoder held for an episode the viewer
+ * may never see. 'attached': that instance runs on the next slide's <video> (off screen) and
+ * buffers its first seconds. Measured in headless Chromium (bench/player.py), attached is the
+ * slower of the two on the swipe: Chromium does not submit frames of an off-screen video, so
+ * the first frame waits for the slide to be seen (~100 ms more), while attaching MediaSource to
+ * a prefetched fragment takes ~50 ms. `?preload=attached|detached` forces one.
+ */
+export function preloadMode() {
+  const forced = new URLSearchParams(window.location.search).get('preload');
+  return forced === 'attached' ? 'attached' : 'detached';
+}
+
+// A deep link into the player: start on the engine while the app boots and asks the API.
+if (/^\/watch\//.test(window.location.pathname)) warmUpEngine();
+
+/** Playback rates offered to the viewer. */
+export const RATES = [1, 1.25, 1.5, 2];
+
+/**
+ * @typedef {{lang: string, label: string, url: string|null, default?: boolean}} SubtitleTrack
+ */
+
 export class Player {
-  /** @param {{poster?: string, muted?: boolean, label?: string}} options */
-  constructor({ poster = '', muted = true, label = '' } = {}) {
+  /** @param {{poster?: string, muted?: boolean, label?: string, rate?: number}} options */
+  constructor({ poster = '', muted = true, label = '', rate = 1 } = {}) {
     const video = document.createElement('video');
     video.className = 'player';
     video.playsInline = true;
@@ -54,15 +93,38 @@ export class Player {
     this.video = video;
     this.engine = playbackEngine();
     this.hls = null;
+    this.attached = false;
     this.preloading = false;
     this.destroyed = false;
     this.onFatal = null;
+    /** Called once the first media fragment is in (a preload is ready for an instant start). */
+    this.onPrefetched = null;
+    this.prefetched = false;
+    /** Called with the active cues (TextTrackCue[]) of the selected subtitle track. */
+    this.onCues = null;
+    this.subtitles = []; // [{lang, label, element: HTMLTrackElement}]
+    this.subtitleLang = null;
+    this.setRate(rate);
+    this.onCueChange = (event) => this.emitCues(event.target);
+    // Subtitle renditions a native HLS engine finds in the playlist are not ours: our <track>
+    // elements carry the same WebVTT and we render the cues ourselves (legible over 9:16).
+    video.textTracks.addEventListener?.('addtrack', (event) => {
+      if (!this.subtitles.some((s) => s.element.track === event.track)) event.track.mode = 'disabled';
+    });
   }
 
-  /** Attach an HLS master playlist. Resolves once the source is attached, not when buffered. */
-  async load(manifestUrl, { startAt = 0 } = {}) {
+  /**
+   * Load an HLS master playlist from `startAt` seconds. Resolves once the source is set, not when
+   * buffered. `attach: false` (hls.js only) prefetches without a media element; call attach().
+   */
+  async load(manifestUrl, { startAt = 0, attach = true } = {}) {
     if (this.engine === 'native') {
       this.video.src = startAt > 0 ? `${manifestUrl}#t=${startAt}` : manifestUrl;
+      this.attached = true;
+      this.video.addEventListener('loadeddata', () => {
+        this.prefetched = true;
+        this.onPrefetched?.();
+      }, { once: true });
       return;
     }
     const Hls = await loadHlsJs();
@@ -70,9 +132,16 @@ export class Player {
     const hls = new Hls({
       workerPath: HLS_WORKER,
       capLevelToPlayerSize: true,
-      startPosition: startAt,
+      startPosition: startAt > 0 ? startAt : -1,
+      // Ask for the first fragment as soon as the playlist is in, even before a media element is
+      // attached (detached preloads) or its MediaSource is open (cold start).
+      startFragPrefetch: true,
       maxBufferLength: this.preloading ? PRELOAD_BUFFER_S : ACTIVE_BUFFER_S,
       backBufferLength: 30,
+      // Subtitles come as <track> elements (see setSubtitles); hls.js must not add its own.
+      subtitleStreamController: undefined,
+      subtitleTrackController: undefined,
+      enableWebVTT: false,
     });
     this.hls?.destroy();
     this.hls = hls;
@@ -90,12 +159,24 @@ export class Player {
         this.onFatal?.(data);
       }
     });
+    hls.once(Hls.Events.FRAG_LOADED, () => {
+      this.prefetched = true;
+      this.onPrefetched?.();
+    });
     hls.loadSource(manifestUrl);
-    hls.attachMedia(this.video);
+    if (attach) this.attach();
+  }
+
+  /** Attach a detached (prefetching) hls.js instance to this player's <video>. */
+  attach() {
+    if (this.attached || this.destroyed || !this.hls) return;
+    this.attached = true;
+    this.hls.attachMedia(this.video);
   }
 
   /** Start playback. Resolves true when playing; falls back to muted if sound is refused. */
   async play() {
+    this.attach();
     try {
       await this.video.play();
       return true;
@@ -116,6 +197,64 @@ export class Player {
     this.video.pause();
   }
 
+  /** Playback speed; `defaultPlaybackRate` keeps it across source changes and recoveries. */
+  setRate(rate) {
+    this.video.defaultPlaybackRate = rate;
+    this.video.playbackRate = rate;
+  }
+
+  /** Seek within the loaded media, clamped to [0, duration]. */
+  seek(seconds) {
+    const { video } = this;
+    const duration = Number.isFinite(video.duration) ? video.duration : Infinity;
+    video.currentTime = Math.max(0, Math.min(seconds, Math.max(0, duration - 0.05)));
+  }
+
+  /** Add one <track> per subtitle language that has a URL (WebVTT, same origin). */
+  setSubtitles(tracks) {
+    for (const s of this.subtitles) s.element.remove();
+    this.subtitles = [];
+    for (const track of tracks ?? []) {
+      if (!track.url) continue;
+      const element = document.createElement('track');
+      element.kind = 'subtitles';
+      element.srclang = track.lang;
+      element.label = track.label || track.lang;
+      element.src = track.url;
+      this.video.append(element);
+      element.track.mode = 'disabled';
+      this.subtitles.push({ lang: track.lang, label: element.label, element });
+    }
+    if (this.subtitleLang) this.selectSubtitles(this.subtitleLang);
+  }
+
+  /**
+   * Show subtitles in `lang` (null: off). The chosen track is `hidden`, not `showing`: the
+   * browser loads it and fires cuechange, and the feed draws the cues in its own caption box.
+   */
+  selectSubtitles(lang) {
+    this.subtitleLang = lang;
+    let chosen = null;
+    for (const s of this.subtitles) {
+      const track = s.element.track;
+      track.removeEventListener('cuechange', this.onCueChange);
+      if (s.lang === lang) {
+        chosen = track;
+        track.mode = 'hidden';
+        track.addEventListener('cuechange', this.onCueChange);
+      } else {
+        track.mode = 'disabled';
+      }
+    }
+    if (chosen) this.emitCues(chosen);
+    else this.onCues?.([]);
+  }
+
+  emitCues(track) {
+    if (this.destroyed || track.mode === 'disabled') return;
+    this.onCues?.(Array.from(track.activeCues ?? []));
+  }
+
   /** A preloaded player buffers only the first seconds; the active one buffers ahead freely. */
   setPreloading(preloading) {
     this.preloading = preloading;
@@ -125,9 +264,12 @@ export class Player {
   destroy() {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.onCues = null;
+    this.onPrefetched = null;
     this.video.pause();
     this.hls?.destroy();
     this.hls = null;
+    for (const s of this.subtitles) s.element.track.removeEventListener('cuechange', this.onCueChange);
     // Release the decoder and network now instead of when GC gets around to it.
     this.video.removeAttribute('src');
     this.video.load();

@@ -84,7 +84,7 @@ export class Sheet {
   }
 }
 
-/** True while any modal sheet is open (the feed then ignores swipes and keys). */
+/** True while any modal sheet is open (the feed then ignores swipes and keys); not once closing. */
 export function anySheetOpen() {
-  return document.querySelector('dialog.sheet[open]') !== null;
+  return document.querySelector('dialog.sheet[open]:not(.sheet--closing)') !== null;
 }

@@ -1,19 +1,22 @@
 // The watch view: one series in the vertical feed, with its HUD, episode picker and unlock sheet.
 
+import { h } from '../dom.js';
 import { EpisodeFeed } from '../feed.js';
 import { Hud } from '../hud.js';
 import { EpisodePicker } from '../picker.js';
-import { replaceWatchRoute } from '../route.js';
+import { replaceWatchRoute, seriesPath } from '../route.js';
 import { anySheetOpen } from '../sheet.js';
 import { t } from '../strings.js';
+import { uiIcon } from '../ui.js';
 import { UnlockSheet } from '../unlock.js';
 
 /**
  * @param {HTMLElement} root
  * @param {{api: import('../api.js').ApiClient, toast: import('../toast.js').Toast,
- *          seriesId: string, episodeNumber: number}} options
+ *          seriesId: string, episodeNumber: number, router?: import('../router.js').Router}} options
+ * @returns {Promise<EpisodeFeed>} the feed; its `destroy()` ends the view (players, listeners)
  */
-export async function showWatch(root, { api, toast, seriesId, episodeNumber }) {
+export async function showWatch(root, { api, toast, seriesId, episodeNumber, router = null }) {
   const [series, wallet] = await Promise.all([
     api.getSeries(seriesId),
     api.wallet().catch(() => null), // the balance is informative; playback must not wait on it
@@ -31,6 +34,17 @@ export async function showWatch(root, { api, toast, seriesId, episodeNumber }) {
   });
   hud.setSeries(series);
   hud.setBalance(balance);
+  if (router) {
+    // Back to where the viewer came from in the app, else to the series page.
+    view.classList.add('watch--with-back');
+    view.append(
+      h(
+        'button',
+        { type: 'button', class: 'icon-button watch__back', 'aria-label': t('nav.back'), onclick: () => router.back(seriesPath(series.id)) },
+        uiIcon('back'),
+      ),
+    );
+  }
 
   const offerFor = (episode, problem) => {
     const coinsOption = problem?.unlock_options?.find((o) => o.method === 'coins');
@@ -41,6 +55,7 @@ export async function showWatch(root, { api, toast, seriesId, episodeNumber }) {
       balance,
       costToFinish: problem?.cost_to_finish_coins ?? series.cost_to_finish_coins ?? null,
       lockedCount: series.episodes.filter((e) => !e.unlocked).length,
+      paywall: problem?.paywall ?? null, // the 402's paywall: ad allowance, pass, packs, price lock
     };
   };
 

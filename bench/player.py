@@ -1,0 +1,452 @@
+"""Benchmark: the viewer app's player in headless Chromium against a real server on loopback.
+
+A demo season is seeded with real ffmpeg and packaging (6 episodes, all free so the viewer can
+swipe through every one), the real app is served by uvicorn, and Debian's chromium drives the app
+on the e2e suite's phone profile (390x844, touch).
+
+Time to first frame is read from the app's own performance marks: `cliffhanger:activate` when an
+episode becomes the active slide (the swipe is committed) and `cliffhanger:first-frame` at the
+`presentationTime` of the first frame `requestVideoFrameCallback` reports after that.
+
+- cold start: a fresh browser context (no cache, no viewer yet) opens `/watch/{series}/1`;
+  navigation start → first frame. Also "reload": the same context reloads (HTTP cache warm).
+- swipe: a real touch swipe (DevTools touch events) from episode N to the preloaded N+1;
+  activation → first frame. Swipes back to the kept previous episode are reported apart.
+- memory: in a separate pass that sends nothing into the page but touch input, the JS heap after
+  `HeapProfiler.collectGarbage` (CDP `Performance.getMetrics` JSHeapUsedSize) after 5, 10, 20
+  and 30 swipes (down and up the 6 episodes), DOM nodes and listeners, and at 5 and 30 a heap
+  snapshot split into compiled code, Blink's native objects and the app's JavaScript objects.
+
+    PYTHONPATH=src .venv/bin/python bench/player.py [--runs 20] [--preload detached,attached]
+        [--width 720 --height 1280 --duration 20] [--data-dir DIR]
+
+Prints the figures and writes `bench/results/player.json`. Targets: cold start p50 ≤ 400 ms,
+swipe to the preloaded next episode p50 ≤ 100 ms, heap after 30 swipes within 20 % of after 5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.helpers.LiveServer
+
+from tests.helpers import LiveServer  # noqa: E402
+
+from cliffhanger import migrate  # noqa: E402
+from cliffhanger.app import create_app  # noqa: E402
+from cliffhanger.config import Settings  # noqa: E402
+from cliffhanger.demo import seed_demo  # noqa: E402
+from cliffhanger.runtime import Runtime, install  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "has_touch": True,
+    "is_mobile": True,
+}
+TARGET_COLD_MS = 400
+TARGET_SWIPE_MS = 100
+TARGET_HEAP_GROWTH = 0.20
+
+FIRST_FRAME_AFTER = """(since) => new Promise((resolve, reject) => {
+  const find = () => performance.getEntriesByName('cliffhanger:first-frame', 'mark')
+    .find((m) => m.startTime >= since);
+  const started = performance.now();
+  const poll = () => {
+    const mark = find();
+    if (mark) return resolve(mark.startTime);
+    if (performance.now() - started > 15000) return reject(new Error('no first frame'));
+    setTimeout(poll, 10);
+  };
+  poll();
+})"""
+
+LAST_ACTIVATE = """() => {
+  const marks = performance.getEntriesByName('cliffhanger:activate', 'mark');
+  return marks.length ? marks[marks.length - 1].startTime : null;
+}"""
+
+ACTIVE_PLAYING = """(n) => {
+  const v = document.querySelector(`.slide[aria-current="true"][data-episode-number="${n}"] video`);
+  return v && !v.paused && v.currentTime > 0.3;
+}"""
+
+NEXT_READY = """([n, mode]) => {
+  const slide = document.querySelector(`.slide[data-episode-number="${n}"]`);
+  if (!slide || slide.dataset.preloaded !== 'true') return false;
+  if (mode === 'detached') return true;
+  const v = slide.querySelector('video');
+  return v && v.readyState >= 2;
+}"""
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def summary(values: list[float]) -> dict[str, Any]:
+    return {
+        "n": len(values),
+        "p50_ms": round(statistics.median(values), 1) if values else None,
+        "p90_ms": round(pct(values, 0.9), 1) if values else None,
+        "min_ms": round(min(values), 1) if values else None,
+        "max_ms": round(max(values), 1) if values else None,
+        "samples_ms": [round(v, 1) for v in values],
+    }
+
+
+def seed(data_dir: Path, width: int, height: int, duration: int) -> tuple[Runtime, str]:
+    settings = Settings(
+        data_dir=data_dir,
+        secret_key="bench-" + uuid.uuid4().hex,
+        welcome_coins=0,
+        queue_workers=0,
+        rate_limits_enabled=False,
+    )
+    rt = install(Runtime.build(settings))
+    migrate.upgrade(rt.db.engine)
+    started = time.monotonic()
+    demo = seed_demo(
+        rt,
+        episode_count=6,
+        duration_s=duration,
+        width=width,
+        height=height,
+        free_episodes=6,
+        price_coins=60,
+    )
+    print(
+        f"seeded 6 episodes at {width}x{height} in {time.monotonic() - started:.0f} s", flush=True
+    )
+    return rt, demo.series_id
+
+
+def new_context(browser: Any) -> Any:
+    # No request interception here (the e2e suite enforces the CSP): a routed document would be
+    # fetched by Playwright and replayed, which adds its own latency to every cold start.
+    context = browser.new_context(**PHONE)
+    context.set_default_timeout(20_000)
+    return context
+
+
+def watch_problems(page: Any, problems: list[str]) -> None:
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+
+
+def touch_swipe(cdp: Any, up: bool = True) -> None:
+    x, start, end = 195, 620, 180
+    if not up:
+        start, end = end, start
+    cdp.send(
+        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": start}]}
+    )
+    for step in range(1, 7):
+        y = start + (end - start) * step / 6
+        cdp.send(
+            "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]}
+        )
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def cold_starts(
+    browser: Any, url: str, runs: int, mode: str, problems: list[str]
+) -> tuple[list[float], list[float]]:
+    cold: list[float] = []
+    reload: list[float] = []
+    for _ in range(runs):
+        context = new_context(browser)
+        page = context.new_page()
+        watch_problems(page, problems)
+        page.goto(f"{url}?preload={mode}")
+        cold.append(page.evaluate(FIRST_FRAME_AFTER, 0))
+        page.wait_for_function(ACTIVE_PLAYING, arg=1)
+        page.reload()
+        reload.append(page.evaluate(FIRST_FRAME_AFTER, 0))
+        context.close()
+    return cold, reload
+
+
+def heap(cdp: Any, snapshot: bool = False) -> dict[str, float]:
+    """JS heap after GC (CDP Performance.getMetrics); with `snapshot`, a heap snapshot split into
+    compiled code (bytecode, feedback vectors, optimized code: grows as the JIT warms up), Blink's
+    native objects (DOM, styles, the browser's performance-timeline buffers, DevTools' network
+    records while Playwright watches the page) and the JavaScript objects the app holds (objects,
+    closures, arrays, strings…: where a leak of the app would show)."""
+    for _ in range(2):
+        cdp.send("HeapProfiler.collectGarbage")
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    out = {
+        "js_heap_used_mb": round(metrics["JSHeapUsedSize"] / 2**20, 3),
+        "dom_nodes": int(metrics.get("Nodes", 0)),
+        "js_event_listeners": int(metrics.get("JSEventListeners", 0)),
+    }
+    if snapshot:
+        chunks: list[str] = []
+        handler = lambda params: chunks.append(params["chunk"])  # noqa: E731
+        cdp.on("HeapProfiler.addHeapSnapshotChunk", handler)
+        cdp.send("HeapProfiler.takeHeapSnapshot", {"reportProgress": False})
+        cdp.remove_listener("HeapProfiler.addHeapSnapshotChunk", handler)
+        data = json.loads("".join(chunks))
+        meta = data["snapshot"]["meta"]
+        fields, types = meta["node_fields"], meta["node_types"][0]
+        width, t_at, size_at = len(fields), fields.index("type"), fields.index("self_size")
+        nodes = data["nodes"]
+        by_type: dict[str, int] = {}
+        for i in range(0, len(nodes), width):
+            kind = types[nodes[i + t_at]]
+            by_type[kind] = by_type.get(kind, 0) + nodes[i + size_at]
+        code, native = by_type.get("code", 0), by_type.get("native", 0)
+        total = sum(by_type.values())
+        out["snapshot_total_mb"] = round(total / 2**20, 3)
+        out["snapshot_code_mb"] = round(code / 2**20, 3)
+        out["snapshot_native_mb"] = round(native / 2**20, 3)
+        out["js_objects_mb"] = round((total - code - native) / 2**20, 3)
+    return out
+
+
+def swipes(browser: Any, url: str, total: int, mode: str, problems: list[str]) -> dict[str, Any]:
+    """Swipe down and up the six episodes `total` times; time every swipe."""
+    context = new_context(browser)
+    page = context.new_page()
+    watch_problems(page, problems)
+    page.goto(f"{url}?preload={mode}")
+    page.wait_for_function(ACTIVE_PLAYING, arg=1)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    forward: list[float] = []
+    backward: list[float] = []
+    episode, direction = 1, 1
+    for _ in range(total):
+        if not 1 <= episode + direction <= 6:
+            direction = -direction
+        target = episode + direction
+        if direction > 0:
+            page.wait_for_function(NEXT_READY, arg=[target, mode])
+        page.wait_for_timeout(300)  # the current episode plays a little, as a viewer's would
+        touch_swipe(cdp, up=direction > 0)
+        page.wait_for_function(ACTIVE_PLAYING, arg=target)
+        activated = page.evaluate(LAST_ACTIVATE)
+        frame = page.evaluate(FIRST_FRAME_AFTER, activated)
+        (forward if direction > 0 else backward).append(frame - activated)
+        episode = target
+    context.close()
+    return {"forward": forward, "backward": backward}
+
+
+def memory_run(
+    browser: Any, url: str, total: int, mode: str, problems: list[str]
+) -> dict[int, Any]:
+    """30 swipes down and up with nothing but DevTools touch input and pauses in between: no
+    `evaluate` or `wait_for_function` runs in the page (Playwright's own scripts would hold
+    objects of their own in the heap being measured). Memory after 5, 10, 20 and 30 swipes."""
+    context = new_context(browser)
+    page = context.new_page()
+    watch_problems(page, problems)
+    page.goto(f"{url}?preload={mode}")
+    page.wait_for_timeout(2500)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    memory: dict[int, Any] = {}
+    episode, direction = 1, 1
+    for n in range(1, total + 1):
+        if not 1 <= episode + direction <= 6:
+            direction = -direction
+        touch_swipe(cdp, up=direction > 0)
+        episode += direction
+        page.wait_for_timeout(1500)  # watch a moment; the next episode preloads meanwhile
+        if n in (5, 10, 20, 30):
+            memory[n] = {**heap(cdp, snapshot=n in (5, 30)), "episode": episode}
+    on_screen = page.locator('.slide[aria-current="true"]').get_attribute("data-episode-number")
+    assert on_screen == str(episode), (on_screen, episode)
+    memory[total]["videos"] = page.locator("video").count()
+    context.close()
+    return memory
+
+
+def chromium_version() -> str:
+    try:
+        return subprocess.run(
+            [CHROMIUM, "--version"], capture_output=True, text=True, timeout=20
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--runs", type=int, default=20, help="cold starts and forward swipes per mode"
+    )
+    parser.add_argument("--swipes", type=int, default=30, help="swipes for the memory check (≥ 30)")
+    parser.add_argument(
+        "--preload",
+        default="detached,attached",
+        help="preload modes to measure (the app's ?preload=); the first is the default",
+    )
+    parser.add_argument("--width", type=int, default=720)
+    parser.add_argument("--height", type=int, default=1280)
+    parser.add_argument("--duration", type=int, default=20, help="base episode length in seconds")
+    parser.add_argument("--data-dir", type=Path, default=None, help="reuse a seeded data dir")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "player.json")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    load_at_start = list(os.getloadavg())
+
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="chbench-player-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    rt, series_id = seed(data_dir, args.width, args.height, args.duration)
+    app = create_app(runtime=rt, embedded_workers=False)
+    modes = [m.strip() for m in args.preload.split(",") if m.strip()]
+    problems: list[str] = []
+    results: dict[str, Any] = {}
+    with LiveServer(app) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        url = f"{server.url}/watch/{series_id}/1"
+        # A throwaway visit: the server's first requests (imports, SQLite pages) are not the app's.
+        warm = new_context(browser)
+        warm_page = warm.new_page()
+        warm_page.goto(url)
+        warm_page.wait_for_function(ACTIVE_PLAYING, arg=1)
+        warm.close()
+        for mode in modes:
+            print(f"[{mode}] cold starts …", flush=True)
+            cold, reload = cold_starts(browser, url, args.runs, mode, problems)
+            print(f"[{mode}] swipes …", flush=True)
+            # Half the swipes go down to a preloaded episode: 2 * runs give `runs` samples.
+            swiped = swipes(browser, url, 2 * args.runs, mode, problems)
+            print(f"[{mode}] memory …", flush=True)
+            memory = memory_run(browser, url, args.swipes, mode, problems)
+            forward = (
+                swiped["forward"][: args.runs]
+                if len(swiped["forward"]) >= args.runs
+                else swiped["forward"]
+            )
+            first, last = memory.get(5), memory.get(30)
+            growth = (
+                (last["js_heap_used_mb"] - first["js_heap_used_mb"]) / first["js_heap_used_mb"]
+                if first and last
+                else None
+            )
+            objects_growth = (
+                (last["js_objects_mb"] - first["js_objects_mb"]) / first["js_objects_mb"]
+                if first and last and "js_objects_mb" in first and "js_objects_mb" in last
+                else None
+            )
+            results[mode] = {
+                "cold_start": summary(cold),
+                "reload": summary(reload),
+                "swipe_to_preloaded_next": summary(forward),
+                "swipe_back_to_previous": summary(swiped["backward"]),
+                "memory": {str(k): v for k, v in memory.items()},
+                "heap_growth_5_to_30": round(growth, 4) if growth is not None else None,
+                "js_objects_growth_5_to_30": round(objects_growth, 4)
+                if objects_growth is not None
+                else None,
+            }
+        browser.close()
+    rt.close()
+
+    default = modes[0]
+    report = {
+        "benchmark": "player",
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "environment": {
+            "chromium": chromium_version(),
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "headless": True,
+            "gpu": False,
+            "network": "loopback",
+            "viewport": "390x844 @2x, touch",
+            "load_average_at_start": load_at_start,
+            "load_average_at_end": list(os.getloadavg()),
+        },
+        "season": {
+            "episodes": 6,
+            "width": args.width,
+            "height": args.height,
+            "base_duration_s": args.duration,
+        },
+        "runs": args.runs,
+        "default_preload": default,
+        "modes": results,
+        "targets": {
+            "cold_start_p50_ms": TARGET_COLD_MS,
+            "swipe_p50_ms": TARGET_SWIPE_MS,
+            "heap_growth_max": TARGET_HEAP_GROWTH,
+        },
+        "met": {
+            "cold_start": results[default]["cold_start"]["p50_ms"] <= TARGET_COLD_MS,
+            "swipe": results[default]["swipe_to_preloaded_next"]["p50_ms"] <= TARGET_SWIPE_MS,
+            "memory": abs(results[default]["heap_growth_5_to_30"] or 0) <= TARGET_HEAP_GROWTH,
+        },
+        "console_errors": problems[:20],
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+
+    print()
+    print(
+        f"{'preload':<10} {'cold p50':>9} {'cold p90':>9} {'reload p50':>11} {'swipe p50':>10} "
+        f"{'swipe p90':>10} {'back p50':>9} {'heap@5':>8} {'heap@30':>8} {'growth':>7} "
+        f"{'js objs':>8}"
+    )
+    for mode, r in results.items():
+        mem = r["memory"]
+        last_key = "30"
+        print(
+            f"{mode:<10} {r['cold_start']['p50_ms']:>7.0f}ms {r['cold_start']['p90_ms']:>7.0f}ms "
+            f"{r['reload']['p50_ms']:>9.0f}ms {r['swipe_to_preloaded_next']['p50_ms']:>8.0f}ms "
+            f"{r['swipe_to_preloaded_next']['p90_ms']:>8.0f}ms "
+            f"{r['swipe_back_to_previous']['p50_ms']:>7.0f}ms "
+            f"{mem['5']['js_heap_used_mb']:>6.2f}MB {mem[last_key]['js_heap_used_mb']:>6.2f}MB "
+            f"{r['heap_growth_5_to_30'] * 100:>6.1f}% "
+            f"{(r['js_objects_growth_5_to_30'] or 0) * 100:>7.1f}%"
+        )
+    print(
+        f"\ntargets (default preload '{default}'): cold start p50 ≤ {TARGET_COLD_MS} ms: "
+        f"{'met' if report['met']['cold_start'] else 'MISSED'}; swipe p50 ≤ {TARGET_SWIPE_MS} ms: "
+        f"{'met' if report['met']['swipe'] else 'MISSED'}; heap growth ≤ {TARGET_HEAP_GROWTH:.0%}: "
+        f"{'met' if report['met']['memory'] else 'MISSED'}"
+    )
+    if problems:
+        print(f"console errors: {len(problems)} (first: {problems[0]})")
+    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
