@@ -17,10 +17,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Browser tests drive Debian's chromium; never a downloaded browser.
+# The CJK and Thai fonts let the Korean, Japanese and Thai screens render (and be screenshotted).
+BROWSER_PKGS := chromium fonts-noto-cjk fonts-thai-tlwg
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "installing Debian chromium"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	@missing=""; for p in $(BROWSER_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
 services:

@@ -1,8 +1,9 @@
 """Benchmark: the viewer app's player in headless Chromium against a real server on loopback.
 
 A demo season is seeded with real ffmpeg and packaging (6 episodes, all free so the viewer can
-swipe through every one), the real app is served by uvicorn, and Debian's chromium drives the app
-on the e2e suite's phone profile (390x844, touch).
+swipe through every one), the real app is served by `cliffhanger serve` (uvicorn, SQLite) in a
+process of its own, and Debian's chromium drives the app on the e2e suite's phone profile
+(390x844, touch).
 
 Time to first frame is read from the app's own performance marks: `cliffhanger:activate` when an
 episode becomes the active slide (the swipe is committed) and `cliffhanger:first-frame` at the
@@ -14,8 +15,11 @@ episode becomes the active slide (the swipe is committed) and `cliffhanger:first
   activation → first frame. Swipes back to the kept previous episode are reported apart.
 - memory: in a separate pass that sends nothing into the page but touch input, the JS heap after
   `HeapProfiler.collectGarbage` (CDP `Performance.getMetrics` JSHeapUsedSize) after 5, 10, 20
-  and 30 swipes (down and up the 6 episodes), DOM nodes and listeners, and at 5 and 30 a heap
-  snapshot split into compiled code, Blink's native objects and the app's JavaScript objects.
+  and 30 swipes, DOM nodes and listeners, and at 5 and 30 a heap snapshot split into compiled
+  code, Blink's native objects and the app's JavaScript objects. Two passes: `mixed` (two
+  forward, one back: both directions within the first five swipes; the target is read on it)
+  and `ping-pong` (down all six episodes, then up: its first swipe back is the sixth, so the
+  code of that path is compiled between the two readings, which shows as growth).
 
     PYTHONPATH=src .venv/bin/python bench/player.py [--runs 20] [--preload detached,attached]
         [--width 720 --height 1280 --duration 20] [--data-dir DIR]
@@ -30,25 +34,25 @@ import argparse
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cliffhanger import migrate
+from cliffhanger.config import Settings
+from cliffhanger.demo import seed_demo
+from cliffhanger.runtime import Runtime, install
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # tests.helpers.LiveServer
-
-from tests.helpers import LiveServer  # noqa: E402
-
-from cliffhanger import migrate  # noqa: E402
-from cliffhanger.app import create_app  # noqa: E402
-from cliffhanger.config import Settings  # noqa: E402
-from cliffhanger.demo import seed_demo  # noqa: E402
-from cliffhanger.runtime import Runtime, install  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -122,10 +126,21 @@ def summary(values: list[float]) -> dict[str, Any]:
     }
 
 
-def seed(data_dir: Path, width: int, height: int, duration: int) -> tuple[Runtime, str]:
+def bench_env(data_dir: Path, secret: str) -> dict[str, str]:
+    """The server's settings, as environment variables (`cliffhanger serve` reads them)."""
+    return {
+        "CLIFFHANGER_DATA_DIR": str(data_dir),
+        "CLIFFHANGER_SECRET_KEY": secret,
+        "CLIFFHANGER_WELCOME_COINS": "0",
+        "CLIFFHANGER_QUEUE_WORKERS": "0",
+        "CLIFFHANGER_RATE_LIMITS_ENABLED": "false",
+    }
+
+
+def seed(data_dir: Path, secret: str, width: int, height: int, duration: int) -> str:
     settings = Settings(
         data_dir=data_dir,
-        secret_key="bench-" + uuid.uuid4().hex,
+        secret_key=secret,
         welcome_coins=0,
         queue_workers=0,
         rate_limits_enabled=False,
@@ -145,7 +160,43 @@ def seed(data_dir: Path, width: int, height: int, duration: int) -> tuple[Runtim
     print(
         f"seeded 6 episodes at {width}x{height} in {time.monotonic() - started:.0f} s", flush=True
     )
-    return rt, demo.series_id
+    rt.close()
+    return demo.series_id
+
+
+@contextmanager
+def serve(data_dir: Path, secret: str) -> Iterator[str]:
+    """`cliffhanger serve` in a process of its own, as deployed (not a thread beside the
+    Playwright client in this process); yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, **bench_env(data_dir, secret), "CLIFFHANGER_HOST": "127.0.0.1",
+           "CLIFFHANGER_PORT": str(port)}
+    cli = Path(sys.executable).with_name("cliffhanger")
+    log = open(data_dir / "bench-server.log", "ab")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen([str(cli), "serve"], env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start; see {data_dir / 'bench-server.log'}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
 
 
 def new_context(browser: Any) -> Any:
@@ -264,11 +315,31 @@ def swipes(browser: Any, url: str, total: int, mode: str, problems: list[str]) -
     return {"forward": forward, "backward": backward}
 
 
+def swipe_steps(pattern: str, total: int, episodes: int = 6) -> list[int]:
+    """+1 (to the next episode) or -1 (back) for each swipe. `ping-pong`: down to the last
+    episode, then up to the first, and so on (the first swipe back is the 6th). `mixed`: two
+    forward and one back, turning at the ends (what viewers do: now and then back for a
+    moment; both directions are in the first five swipes)."""
+    steps: list[int] = []
+    episode, direction = 1, 1
+    while len(steps) < total:
+        chunk = [direction] if pattern == "ping-pong" else [direction, direction, -direction]
+        for step in chunk:
+            if not 1 <= episode + step <= episodes:
+                direction = -direction
+                break
+            steps.append(step)
+            episode += step
+            if len(steps) == total:
+                break
+    return steps
+
+
 def memory_run(
-    browser: Any, url: str, total: int, mode: str, problems: list[str]
+    browser: Any, url: str, total: int, mode: str, problems: list[str], pattern: str
 ) -> dict[int, Any]:
-    """30 swipes down and up with nothing but DevTools touch input and pauses in between: no
-    `evaluate` or `wait_for_function` runs in the page (Playwright's own scripts would hold
+    """`total` swipes (swipe_steps) with nothing but DevTools touch input and pauses in between:
+    no `evaluate` or `wait_for_function` runs in the page (Playwright's own scripts would hold
     objects of their own in the heap being measured). Memory after 5, 10, 20 and 30 swipes."""
     context = new_context(browser)
     page = context.new_page()
@@ -278,12 +349,10 @@ def memory_run(
     cdp = context.new_cdp_session(page)
     cdp.send("Performance.enable")
     memory: dict[int, Any] = {}
-    episode, direction = 1, 1
-    for n in range(1, total + 1):
-        if not 1 <= episode + direction <= 6:
-            direction = -direction
-        touch_swipe(cdp, up=direction > 0)
-        episode += direction
+    episode = 1
+    for n, step in enumerate(swipe_steps(pattern, total), start=1):
+        touch_swipe(cdp, up=step > 0)
+        episode += step
         page.wait_for_timeout(1500)  # watch a moment; the next episode preloads meanwhile
         if n in (5, 10, 20, 30):
             memory[n] = {**heap(cdp, snapshot=n in (5, 30)), "episode": episode}
@@ -292,6 +361,13 @@ def memory_run(
     memory[total]["videos"] = page.locator("video").count()
     context.close()
     return memory
+
+
+def growth(memory: dict[int, Any], field: str) -> float | None:
+    first, last = memory.get(5), memory.get(30)
+    if not first or not last or field not in first or field not in last:
+        return None
+    return round((last[field] - first[field]) / first[field], 4)
 
 
 def chromium_version() -> str:
@@ -329,14 +405,17 @@ def main() -> int:
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="chbench-player-"))
     data_dir.mkdir(parents=True, exist_ok=True)
-    rt, series_id = seed(data_dir, args.width, args.height, args.duration)
-    app = create_app(runtime=rt, embedded_workers=False)
+    secret_file = data_dir / "bench-secret"
+    if not secret_file.exists():  # a reused data dir keeps the secret its content was made with
+        secret_file.write_text("bench-" + uuid.uuid4().hex)
+    secret = secret_file.read_text().strip()
+    series_id = seed(data_dir, secret, args.width, args.height, args.duration)
     modes = [m.strip() for m in args.preload.split(",") if m.strip()]
     problems: list[str] = []
     results: dict[str, Any] = {}
-    with LiveServer(app) as server, sync_playwright() as playwright:
+    with serve(data_dir, secret) as server_url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        url = f"{server.url}/watch/{series_id}/1"
+        url = f"{server_url}/watch/{series_id}/1"
         # A throwaway visit: the server's first requests (imports, SQLite pages) are not the app's.
         warm = new_context(browser)
         warm_page = warm.new_page()
@@ -350,22 +429,13 @@ def main() -> int:
             # Half the swipes go down to a preloaded episode: 2 * runs give `runs` samples.
             swiped = swipes(browser, url, 2 * args.runs, mode, problems)
             print(f"[{mode}] memory …", flush=True)
-            memory = memory_run(browser, url, args.swipes, mode, problems)
+            memory = memory_run(browser, url, args.swipes, mode, problems, "mixed")
+            print(f"[{mode}] memory, ping-pong …", flush=True)
+            ping_pong = memory_run(browser, url, args.swipes, mode, problems, "ping-pong")
             forward = (
                 swiped["forward"][: args.runs]
                 if len(swiped["forward"]) >= args.runs
                 else swiped["forward"]
-            )
-            first, last = memory.get(5), memory.get(30)
-            growth = (
-                (last["js_heap_used_mb"] - first["js_heap_used_mb"]) / first["js_heap_used_mb"]
-                if first and last
-                else None
-            )
-            objects_growth = (
-                (last["js_objects_mb"] - first["js_objects_mb"]) / first["js_objects_mb"]
-                if first and last and "js_objects_mb" in first and "js_objects_mb" in last
-                else None
             )
             results[mode] = {
                 "cold_start": summary(starts["cold"]),
@@ -378,13 +448,16 @@ def main() -> int:
                 "swipe_to_preloaded_next": summary(forward),
                 "swipe_back_to_previous": summary(swiped["backward"]),
                 "memory": {str(k): v for k, v in memory.items()},
-                "heap_growth_5_to_30": round(growth, 4) if growth is not None else None,
-                "js_objects_growth_5_to_30": round(objects_growth, 4)
-                if objects_growth is not None
-                else None,
+                "memory_pattern": "mixed",
+                "heap_growth_5_to_30": growth(memory, "js_heap_used_mb"),
+                "js_objects_growth_5_to_30": growth(memory, "js_objects_mb"),
+                "compiled_code_growth_5_to_30": growth(memory, "snapshot_code_mb"),
+                "memory_ping_pong": {str(k): v for k, v in ping_pong.items()},
+                "heap_growth_5_to_30_ping_pong": growth(ping_pong, "js_heap_used_mb"),
+                "js_objects_growth_5_to_30_ping_pong": growth(ping_pong, "js_objects_mb"),
+                "compiled_code_growth_5_to_30_ping_pong": growth(ping_pong, "snapshot_code_mb"),
             }
         browser.close()
-    rt.close()
 
     default = modes[0]
     report = {
@@ -445,6 +518,15 @@ def main() -> int:
             f"{(r['js_objects_growth_5_to_30'] or 0) * 100:>7.1f}%"
         )
     for mode, r in results.items():
+        pp = r["heap_growth_5_to_30_ping_pong"]
+        print(
+            f"{mode}: heap growth 5→30 swipes {r['heap_growth_5_to_30'] * 100:.1f}% (mixed: two "
+            f"forward, one back; JS objects {(r['js_objects_growth_5_to_30'] or 0) * 100:.1f}%, "
+            f"compiled code {(r['compiled_code_growth_5_to_30'] or 0) * 100:.1f}%); ping-pong "
+            f"{pp * 100 if pp is not None else float('nan'):.1f}% (JS objects "
+            f"{(r['js_objects_growth_5_to_30_ping_pong'] or 0) * 100:.1f}%, compiled code "
+            f"{(r['compiled_code_growth_5_to_30_ping_pong'] or 0) * 100:.1f}%)"
+        )
         print(
             f"{mode}: cold start p50 = {r['cold_start_to_activation']['p50_ms']:.0f} ms to the "
             f"activation of episode 1 (shell, modules, catalogs, viewer, series) + "

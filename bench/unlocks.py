@@ -7,8 +7,11 @@ Each client is one viewer with enough paid coins, unlocking its own list of lock
 queue consumer off). Every request must answer 201 with the price charged. Before the clock starts
 each client makes one unlock of its own (all 32 at once: it opens the server's pooled database
 connections, as in a server that has been up for a while); it is checked like the others but not
-timed. Afterwards the ledger is replayed with the CLI's `ledger verify`, and entitlements are
-counted against the 201s.
+timed. A keep-alive connection stays with the worker that accepted it and which one accepts is a
+race (32/0 happens), so clients then reconnect until the connections are spread evenly over the
+workers, as a load balancer or many short connections would spread them (`split` in the output).
+Afterwards the ledger is replayed with the CLI's `ledger verify`, and entitlements are counted
+against the 201s.
 
 The 32 clients are asyncio tasks in this one process, so the load generator does not take the CPU
 the server needs. `--client raw` (default) writes the requests and reads the responses itself
@@ -26,9 +29,10 @@ figures taken on a shared machine can be judged. `--profile DIR` records the ser
 
     PYTHONPATH=src .venv/bin/python bench/unlocks.py [--backend both|postgres|sqlite]
         [--clients 32] [--per-client 60] [--workers 2] [--mode http|service]
-        [--client raw|httpx] [--repeat 1] [--profile DIR]
+        [--client raw|httpx] [--repeat 1] [--profile DIR] [--no-write]
 
-Prints a table and writes `bench/results/unlocks.json` (the median run of each repeat set).
+Prints a line per run and writes `bench/results/unlocks.json` (per backend and mode: the median
+run by throughput of the repeats, and every repeat's figures).
 """
 
 from __future__ import annotations

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     welcome_coins_expire_days: int = Field(default=30, ge=1)
     playback_token_ttl_s: int = Field(default=900, ge=30, le=86_400)
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1024)
+    max_body_bytes: int = Field(default=512 * 1024, ge=1024)
+    """Largest request body other than a multipart upload (JSON API calls, webhooks); a larger
+    one is refused with 413 before it is parsed. 100 watch events with full props fit easily."""
     queue_workers: int = Field(default=2, ge=0, le=64)
     """Consumer threads inside `cliffhanger serve` in embedded mode (0: no in-process consumer)."""
     job_stale_after_s: int = Field(default=120, ge=1)
@@ -71,6 +74,11 @@ class Settings(BaseSettings):
     tiktok_api_base: str = "https://open.tiktokapis.com"
     tiktok_client_key: str | None = None
     tiktok_client_secret: str | None = None
+    tiktok_ad_unit_id: str | None = None
+    """The rewarded-video ad unit of the Mini (TikTok developer portal): sent with every TikTok
+    ad session and on the viewer page, where `TTMinis.createRewardedVideoAd` needs it."""
+    admob_ad_unit_id: str | None = None
+    """The AdMob rewarded ad unit, sent with AdMob ad sessions for a native wrapper."""
     tiktok_webhook_tolerance_s: int = Field(default=300, ge=1)
     tiktok_query_after_s: int = Field(default=10, ge=0)
     """A TikTok order still pending this long after creation is asked for at TikTok's query API."""

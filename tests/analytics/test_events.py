@@ -123,6 +123,37 @@ def test_batch_shape_errors(world):
     assert _count(rt) == 0
 
 
+def test_an_oversized_body_is_refused_before_it_is_parsed(world):
+    rt, client, _sid, eps = world
+    me = new_viewer(client)
+    limit = rt.settings.max_body_bytes
+    # A full batch of legitimate events with 2 KB props each fits under the limit.
+    full = [event("play", eps[0], props={"note": "x" * 1900})
+            for _ in range(analytics.MAX_BATCH)]
+    body = json.dumps({"events": full}).encode()
+    assert len(body) < limit
+    assert client.post("/api/v1/events", headers=me, json={"events": full}).status_code == 200
+    stored = _count(rt)
+    # Declared too large: refused on the header, as a problem document.
+    padding = " " * (limit + 1)
+    big = json.dumps({"events": [event("play", eps[0])]}).encode() + padding.encode()
+    r = client.post("/api/v1/events", headers={**me, "Content-Type": "application/json"},
+                    content=big)
+    assert r.status_code == 413, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "too_large" and str(limit) in r.json()["detail"]
+    # Streamed without a length (chunked): refused once the count passes the limit.
+    def chunks():
+        yield json.dumps({"events": [event("play", eps[0])]}).encode()
+        for _ in range(limit // 65536 + 2):
+            yield b" " * 65536
+
+    r = client.post("/api/v1/events", headers={**me, "Content-Type": "application/json"},
+                    content=chunks())
+    assert r.status_code == 413 and r.json()["code"] == "too_large"
+    assert _count(rt) == stored
+
+
 def test_concurrent_replays_store_each_event_once(world):
     rt, client, sid, eps = world
     me = new_viewer(client)

@@ -160,6 +160,26 @@ def test_ad_unlock_through_the_api(make_runtime):
     assert_sound(rt)
 
 
+def test_ad_sessions_carry_the_configured_ad_unit(make_runtime):
+    rt = make_runtime(tiktok_ad_unit_id="tt-unit-42", admob_ad_unit_id=None)
+    _org, _series, eps = add_series(rt)
+    h = viewer_headers(rt, new_viewer(rt))
+    with TestClient(create_app(runtime=rt, embedded_workers=False)) as client:
+        tiktok = client.post("/api/v1/ad-sessions", headers=h,
+                             json={"episode_id": eps[2], "provider": "tiktok"})
+        assert tiktok.status_code == 201 and tiktok.json()["ad_unit_id"] == "tt-unit-42"
+        sandbox = client.post("/api/v1/ad-sessions", headers=h,
+                              json={"episode_id": eps[3], "provider": "sandbox"})
+        assert sandbox.status_code == 201 and sandbox.json()["ad_unit_id"] is None
+        # The viewer page names the unit for the TikTok adapter (TTMinis.createRewardedVideoAd).
+        page = client.get("/")
+        assert '<meta name="cliffhanger-tiktok-ad-unit-id" content="tt-unit-42">' in page.text
+        # Brand-hosted product pictures may load; scripts stay on our origin.
+        policy = page.headers["content-security-policy"]
+        assert "img-src 'self' https: data: blob:;" in policy
+        assert "script-src 'self';" in policy and "object-src 'none'" in policy
+
+
 # ----- AdMob-style server-side verification ------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -31,10 +32,35 @@ def test_malformed_deep_link_is_rejected(demo_server: DemoServer):
 
 
 def test_static_modules_and_vendored_hls_are_served(demo_server: DemoServer):
-    for path in ("js/main.js", "js/player.js", "css/viewer.css", "vendor/hls/hls.min.mjs",
+    for path in ("js/main.js", "js/player.js", "css/viewer.css", "vendor/hls/hls.light.min.mjs",
                  "vendor/hls/hls.worker.js"):
         r = httpx.get(f"{demo_server.url}/static/{path}")
         assert r.status_code == 200, path
         if path.endswith(("js", "mjs")):
             # Browsers refuse a module script served with a non-JavaScript type.
             assert "javascript" in r.headers["content-type"], path
+
+
+def test_a_deep_link_asks_for_each_thing_once(page, demo_server: DemoServer):
+    """A first visit to /watch/…/1: boot.js's early requests are taken by the view and the feed
+    (nothing asked twice), playlists come with the playback answer (no playlist request for the
+    first episode), the catalogs come in one document, and no other screen's code loads."""
+    requests: list[tuple[str, str]] = []
+    page.on("request", lambda r: requests.append((r.method, urlsplit(r.url).path)))
+    page.goto(demo_server.watch_url(1))
+    page.wait_for_function(
+        "() => { const v = document.querySelector('.slide[aria-current=\"true\"] video');"
+        " return v && !v.paused && v.currentTime > 0.3; }"
+    )
+    first = demo_server.episode_ids[0]
+    calls = [f"{method} {path}" for method, path in requests]
+    assert calls.count("POST /api/v1/viewers") == 1
+    assert calls.count(f"GET /api/v1/series/{demo_server.series_id}") == 1
+    assert calls.count(f"POST /api/v1/episodes/{first}/playback") == 1
+    first_media = [p for _, p in requests if f"/media/hls/{first}/" in p]
+    assert any(p.endswith(".ts") for p in first_media)
+    assert not any(p.endswith(".m3u8") for p in first_media), first_media
+    assert "GET /i18n/en.json" in calls
+    assert not any("/static/i18n/" in c for c in calls)
+    assert not any(p.endswith(("/views/home.js", "/views/discover.js", "/wallet.js"))
+                   for _, p in requests)

@@ -73,6 +73,7 @@ FAKE_SDK = """
 class TikTokSetup:
     fake: FakeTikTok
     demo: DemoServer
+    ad_unit_id: str = "configured-unit-9"
 
 
 @pytest.fixture(scope="module")
@@ -83,18 +84,22 @@ def tiktok(demo_server: DemoServer) -> Iterator[TikTokSetup]:
         rt.settings.tiktok_client_key,
         rt.settings.tiktok_client_secret,
         rt.settings.tiktok_api_base,
+        rt.settings.tiktok_ad_unit_id,
     )
     with fake.serve() as server:
+        setup = TikTokSetup(fake, demo_server)
         rt.settings.tiktok_client_key = fake.client_key
         rt.settings.tiktok_client_secret = fake.client_secret
         rt.settings.tiktok_api_base = server.url
+        rt.settings.tiktok_ad_unit_id = setup.ad_unit_id
         try:
-            yield TikTokSetup(fake, demo_server)
+            yield setup
         finally:
             (
                 rt.settings.tiktok_client_key,
                 rt.settings.tiktok_client_secret,
                 rt.settings.tiktok_api_base,
+                rt.settings.tiktok_ad_unit_id,
             ) = saved
 
 
@@ -225,6 +230,15 @@ def test_payments_and_rewarded_ads_go_through_the_sdk(page: Page, tiktok: TikTok
     assert watched == {"isEnded": True}
     assert [c["arg"] for c in sdk_calls(page, "createRewardedVideoAd")] == [{"adUnitId": "unit-7"}]
     assert len(sdk_calls(page, "ad.show")) == 1
+    # A session without a unit falls back to the one the deployment configured for the page.
+    watched = page.evaluate("""async () => {
+        const { platform } = await import('/static/js/platform/index.js');
+        return platform.showRewardedAd({ ad_session_id: 'ad-2', min_watch_s: 15 });
+    }""")
+    assert watched == {"isEnded": True}
+    assert [c["arg"] for c in sdk_calls(page, "createRewardedVideoAd")][-1] == {
+        "adUnitId": tiktok.ad_unit_id
+    }
 
 
 def test_the_platform_language_drives_the_ui(page: Page, tiktok: TikTokSetup):

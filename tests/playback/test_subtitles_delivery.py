@@ -273,3 +273,34 @@ def test_delete_and_another_organisation(world):
     grant = client.post(f"/api/v1/episodes/{eps[0]}/playback", headers=me).json()
     assert grant["manifest_url"].endswith("/master.m3u8") and grant["subtitles"] == []
     assert _subtitle_media(client.get(grant["manifest_url"]).text) == []
+
+
+def test_playback_answers_carry_the_playlists_the_player_would_fetch(world):
+    """`playlists` in a playback answer: the master at `manifest_url` and every variant it
+    lists, each exactly the text its URL answers (free, encrypted, with subtitles)."""
+    _rt, client, key, _other, _sid, eps = world
+    assert _upload(client, key, eps[0], "en", VTT).status_code == 201
+    me = new_viewer(client)
+    r = client.post("/api/v1/unlocks", headers=me, json={
+        "episode_id": eps[1], "method": "coins", "idempotency_key": "unlock-inline-0001"})
+    assert r.status_code == 201, r.text
+    for episode_id in eps:
+        grant = client.post(f"/api/v1/episodes/{episode_id}/playback", headers=me,
+                            params={"lang": "en"}).json()
+        inline = grant["playlists"]
+        master_text = client.get(grant["manifest_url"]).text
+        assert inline[grant["manifest_url"]] == master_text
+        variants = [urljoin(grant["manifest_url"], p.uri)
+                    for p in m3u8.loads(master_text).playlists]
+        assert variants  # the test masters are small: one rung or more
+        assert set(inline) == {grant["manifest_url"], *variants}
+        for url in variants:
+            assert inline[url] == client.get(url).text
+            assert "#EXTINF" in inline[url]
+        if episode_id == eps[1]:  # encrypted: per-viewer URLs with the token, key URI included
+            assert all("token=" in url for url in variants)
+            assert all("/api/v1/keys/" in inline[url] for url in variants)
+    # A locked episode answers 402 with no playlists at all.
+    stranger = new_viewer(client)
+    locked = client.post(f"/api/v1/episodes/{eps[1]}/playback", headers=stranger)
+    assert locked.status_code == 402 and "playlists" not in locked.json()

@@ -28,6 +28,9 @@ def session_view(settings: Settings, ad: AdSession, allowance: ads.AdAllowance) 
         unlocked=ad.status is AdStatus.completed, remaining_today=allowance.remaining_today,
         daily_cap=allowance.daily_cap,
         ssv={"custom_data": ad.id, "user_id": ad.viewer_id} if ad.provider == "admob" else None,
+        ad_unit_id={"tiktok": settings.tiktok_ad_unit_id, "admob": settings.admob_ad_unit_id}.get(
+            ad.provider
+        ),
     )
 
 

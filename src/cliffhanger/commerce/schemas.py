@@ -183,6 +183,9 @@ class AdSessionView(BaseModel):
     daily_cap: int
     ssv: dict[str, str] | None = None
     """AdMob: pass as ServerSideVerificationOptions (custom_data, user_id)."""
+    ad_unit_id: str | None = None
+    """The provider's ad unit to show (TikTok: `createRewardedVideoAd({adUnitId})`); null for
+    the sandbox or when the deployment has not configured one."""
 
 
 class AdComplete(BaseModel):

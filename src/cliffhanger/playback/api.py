@@ -37,12 +37,13 @@ def playback(episode_id: str, rt: RuntimeDep, viewer: ViewerDep,
         else:
             poster = service.poster_url(rt.settings, grant.episode)
             resume = library.resume_position(session, viewer.id, grant.episode)
+            playlists = service.inline_playlists(session, rt.settings, rt.store, grant)
     if locked is not None:
         raise locked
     return PlaybackResponse(
         episode_id=episode_id, manifest_url=grant.manifest_url, expires_at=grant.expires_at,
         poster_url=poster, subtitles=[SubtitleTrack(**vars(t)) for t in grant.subtitles],
-        resume_position_s=resume,
+        resume_position_s=resume, playlists=playlists,
     )
 
 

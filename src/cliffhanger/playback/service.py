@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -158,6 +158,54 @@ def deliver_playlist(
     base = media_url(settings, f"{episode.hls_prefix}/{rung}")
     text = text.replace(KEY_URI_PLACEHOLDER, f"/api/v1/keys/{episode.id}?{q}")
     return _rewrite_uris(text, lambda uri: f"{base}/{uri}")
+
+
+def inline_playlists(
+    session: Session, settings: Settings, store: BlobStore, grant: PlaybackGrant
+) -> dict[str, str]:
+    """The grant's master playlist and every variant playlist it lists, by the URL a player
+    would fetch each from (relative URIs resolved against the master's URL), with exactly the
+    text those URLs answer. A player that uses them starts on the first fragment without two
+    round trips for playlists. Whatever cannot be read is left out (the player fetches it)."""
+    out: dict[str, str] = {}
+    master = _playlist_at(session, settings, store, grant, grant.manifest_url)
+    if master is None:
+        return out
+    out[grant.manifest_url] = master
+    expect_variant = False
+    for line in master.splitlines():
+        line = line.strip()
+        if line.startswith("#EXT-X-STREAM-INF"):
+            expect_variant = True
+        elif line and not line.startswith("#") and expect_variant:
+            expect_variant = False
+            url = urljoin(grant.manifest_url, line)
+            text = _playlist_at(session, settings, store, grant, url)
+            if text is not None:
+                out[url] = text
+    return out
+
+
+def _playlist_at(
+    session: Session, settings: Settings, store: BlobStore, grant: PlaybackGrant, url: str
+) -> str | None:
+    episode_id = grant.episode.id
+    api_prefix = f"/api/v1/playback/{episode_id}/"
+    media_prefix = f"{settings.media_base_url.rstrip('/')}/"
+    parts = urlsplit(url)
+    try:
+        if url.startswith(api_prefix):
+            token = parse_qs(parts.query).get("token", [None])[0]
+            name = parts.path.removeprefix(api_prefix)
+            return deliver_playlist(session, settings, store, episode_id, name, token)
+        if url.startswith(media_prefix) and not parts.query:
+            key = url.removeprefix(media_prefix)
+            if ".." in key.split("/") or not key.endswith(".m3u8"):
+                return None
+            return store.get_bytes(key).decode("utf-8")
+    except (StorageError, NotFound, Unauthorized, UnicodeDecodeError):
+        return None
+    return None
 
 
 def _rewrite_uris(text: str, rewrite: object) -> str:

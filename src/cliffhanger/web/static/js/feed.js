@@ -14,6 +14,7 @@ import * as i18n from './i18n.js';
 import { connect } from './link.js';
 import { platform } from './platform/index.js';
 import { Player, RATES, preloadMode, warmUpEngine } from './player.js';
+import { playbackKey, takePrefetch } from './prefetch.js';
 import { chooseSubtitle, saveCaptions, savedCaptions, savedRate, saveRate } from './prefs.js';
 import { ProgressSaver } from './progress.js';
 import { coins, t } from './strings.js';
@@ -65,6 +66,7 @@ export class EpisodeFeed extends EventTarget {
     this.locks = new Map();         // episode id -> 402 problem (price, balance, cost to finish)
     this.fatalRetries = new Map();  // episode id -> retries used
     this.resumeOnReturn = false;
+    this.destroyed = false;
     this.rate = savedRate();
     this.captionsChoice = savedCaptions(); // language, 'off', or null (automatic)
     this.captionLang = null;        // what the active episode shows (null: off / none)
@@ -306,7 +308,8 @@ export class EpisodeFeed extends EventTarget {
   }
 
   async playActive(episode, player, generation) {
-    player.setPreloading(false);
+    // Until its first frame is out the episode buffers only a few seconds ahead: a 30 s buffer
+    // goal would queue fragment after fragment in front of the first decode.
     player.setRate(this.rate);
     player.video.muted = this.muted;
     if (player.video.ended) player.video.currentTime = 0;
@@ -321,9 +324,13 @@ export class EpisodeFeed extends EventTarget {
   /** A performance mark at the first frame presented after activation (bench/player.py). */
   markFirstFrame(player, generation) {
     const { video } = player;
-    if (typeof video.requestVideoFrameCallback !== 'function') return;
+    if (typeof video.requestVideoFrameCallback !== 'function') {
+      player.setPreloading(false);
+      return;
+    }
     video.requestVideoFrameCallback((now, metadata) => {
       if (generation !== this.generation) return;
+      player.setPreloading(false); // on screen: buffer ahead freely now
       performance.mark('cliffhanger:first-frame', {
         startTime: metadata?.presentationTime ?? now,
         detail: { index: this.index, engine: player.engine, preload: this.preload },
@@ -424,7 +431,7 @@ export class EpisodeFeed extends EventTarget {
     });
     // Resume where the viewer left off (the server sends null for a finished episode).
     player.startAt = startAt ?? resumePoint(info.resume_position_s, episode.duration_s);
-    player.setPreloading(!active);
+    player.setPreloading(true); // a short buffer goal until its first frame is on screen
     player.onFatal = (data) => this.recover(episode, data);
     player.onCues = (cues) => this.renderCues(episode.id, cues);
     player.onPrefetched = () => {
@@ -439,7 +446,11 @@ export class EpisodeFeed extends EventTarget {
     player.setSubtitles(player.subtitleTracks);
     player.selectSubtitles(chooseSubtitle(player.subtitleTracks, this.captionsChoice, i18n.getLocale()));
     // A preloaded episode may stay detached (no media element) until it becomes active.
-    await player.load(info.manifest_url, { startAt: player.startAt, attach: active || this.preload === 'attached' });
+    await player.load(info.manifest_url, {
+      startAt: player.startAt,
+      attach: active || this.preload === 'attached',
+      playlists: info.playlists,
+    });
     this.setState(episode.id, 'ready');
     if (this.activeEpisode === episode) this.emitCaptions();
     return player;
@@ -447,6 +458,8 @@ export class EpisodeFeed extends EventTarget {
 
   /** `POST /episodes/{id}/playback?lang=`: subtitles default to the viewer's UI language. */
   requestPlayback(episode) {
+    const prefetched = takePrefetch(playbackKey(episode.id, i18n.getLocale())); // boot.js, deep links
+    if (prefetched) return prefetched;
     const lang = encodeURIComponent(i18n.getLocale());
     return this.api.request('POST', `/episodes/${encodeURIComponent(episode.id)}/playback?lang=${lang}`);
   }
@@ -814,6 +827,7 @@ export class EpisodeFeed extends EventTarget {
   }
 
   destroy() {
+    this.destroyed = true;
     this.saveActive();
     document.removeEventListener('visibilitychange', this.onVisibility);
     window.removeEventListener('pagehide', this.onPageHide);

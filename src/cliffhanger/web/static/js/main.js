@@ -5,39 +5,33 @@
 // return `{destroy()}`, called when the viewer leaves it. Nodes a view appends to <body> (sheets)
 // are removed when it goes.
 
-import { ApiClient, NetworkError, ProblemError } from './api.js';
+import { NetworkError, ProblemError } from './api.js';
+import { api, localeReady } from './boot.js';
 import { Catalog } from './catalog.js';
-import { resumeCheckout } from './checkout.js';
 import { h, replaceChildren } from './dom.js';
 import { loadLocale, t } from './i18n.js';
 import { platform } from './platform/index.js';
 import { Router } from './router.js';
 import { TabBar } from './tabbar.js';
 import { Toast } from './toast.js';
-import { showDiscover } from './views/discover.js';
-import { showHome } from './views/home.js';
-import { showMyList } from './views/mylist.js';
-import { showNotFound } from './views/notfound.js';
-import { showSearch } from './views/search.js';
-import { showSeries } from './views/series.js';
-import { showSettings } from './views/settings.js';
-import { showWatch } from './views/watch.js';
-import { showWallet } from './wallet.js';
 
 const root = document.getElementById('app');
-const api = new ApiClient({ base: document.body.dataset.apiBase || '/api/v1' });
 
+// Each screen is its own module, loaded when first shown: a deep link into the player does not
+// wait for the code of every other screen. The server lists the first screen's modules as
+// `modulepreload` in the shell (web/pages.py, which keeps the same route → module map).
 const VIEWS = {
-  home: showHome,
-  discover: showDiscover,
-  search: showSearch,
-  'my-list': showMyList,
-  series: showSeries,
-  settings: showSettings,
-  wallet: showWallet,
-  'not-found': showNotFound,
-  watch: (container, ctx, route) =>
-    showWatch(container, { ...ctx, seriesId: route.seriesId, episodeNumber: route.episodeNumber }),
+  home: () => import('./views/home.js').then((m) => m.showHome),
+  discover: () => import('./views/discover.js').then((m) => m.showDiscover),
+  search: () => import('./views/search.js').then((m) => m.showSearch),
+  'my-list': () => import('./views/mylist.js').then((m) => m.showMyList),
+  series: () => import('./views/series.js').then((m) => m.showSeries),
+  settings: () => import('./views/settings.js').then((m) => m.showSettings),
+  wallet: () => import('./wallet.js').then((m) => m.showWallet),
+  'not-found': () => import('./views/notfound.js').then((m) => m.showNotFound),
+  watch: () =>
+    import('./views/watch.js').then(({ showWatch }) => (container, ctx, route) =>
+      showWatch(container, { ...ctx, seriesId: route.seriesId, episodeNumber: route.episodeNumber })),
 };
 
 // Tabs whose route names the document title; the others set their own (series title…).
@@ -120,7 +114,9 @@ async function render(route, state = {}) {
   root.setAttribute('aria-busy', 'true');
   const baseline = new Set(document.body.children);
   try {
-    const view = await VIEWS[route.name](container, ctx, route, state);
+    const show = await VIEWS[route.name]();
+    if (id !== renderId) return;
+    const view = await show(container, ctx, route, state);
     if (id !== renderId) {
       destroyView({ view, baseline }, { removeBodyNodes: false });
       return;
@@ -165,9 +161,13 @@ window.addEventListener('localechange', () => {
 });
 
 document.documentElement.classList.replace('no-js', 'js');
-await loadLocale();
+await (localeReady ?? loadLocale()); // web: asked for by boot.js while the modules loaded
 await platform.start({ api }); // TikTok: SDK init, silent login (bounded); web: nothing to wait for
 ctx.toast = new Toast(document.body);
 ctx.tabbar = new TabBar(document.body);
-await resumeCheckout({ api, toast: ctx.toast }); // back from a hosted checkout: settle the order first
+if (new URLSearchParams(window.location.search).has('order_id')) {
+  // Back from a hosted checkout: settle the order before the first screen.
+  const { resumeCheckout } = await import('./checkout.js');
+  await resumeCheckout({ api, toast: ctx.toast });
+}
 router.start();

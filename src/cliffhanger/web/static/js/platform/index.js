@@ -15,15 +15,11 @@
 //   platform.locale()                  the host app's language tag, or null
 
 import { setPlatformLocaleDetector } from '../i18n.js';
+import { detectPlatform } from './detect.js';
 import { TikTokPlatform } from './tiktok.js';
 import { WebPlatform } from './web.js';
 
-/** 'tiktok' or 'web' for this page. */
-export function detectPlatform(win = window) {
-  const forced = new URLSearchParams(win.location.search).get('platform');
-  if (forced === 'tiktok' || forced === 'web') return forced;
-  return win.TTMinis ? 'tiktok' : 'web';
-}
+export { detectPlatform };
 
 function create() {
   return detectPlatform() === 'tiktok' ? new TikTokPlatform(window) : new WebPlatform(window);

@@ -6,9 +6,10 @@ import { Hud } from '../hud.js';
 import { EpisodePicker } from '../picker.js';
 import { replaceWatchRoute, seriesPath } from '../route.js';
 import { anySheetOpen } from '../sheet.js';
+import { getLocale } from '../i18n.js';
+import { seriesKey, takePrefetch } from '../prefetch.js';
 import { t } from '../strings.js';
 import { uiIcon } from '../ui.js';
-import { UnlockSheet } from '../unlock.js';
 
 /**
  * @param {HTMLElement} root
@@ -17,11 +18,10 @@ import { UnlockSheet } from '../unlock.js';
  * @returns {Promise<EpisodeFeed>} the feed; its `destroy()` ends the view (players, listeners)
  */
 export async function showWatch(root, { api, toast, seriesId, episodeNumber, router = null }) {
-  const [series, wallet] = await Promise.all([
-    api.getSeries(seriesId),
-    api.wallet().catch(() => null), // the balance is informative; playback must not wait on it
-  ]);
-  let balance = wallet ? wallet.balance_coins : null;
+  // The balance is informative: playback does not wait for it.
+  const walletAnswer = api.wallet().catch(() => null);
+  const series = await (takePrefetch(seriesKey(seriesId, getLocale())) ?? api.getSeries(seriesId));
+  let balance = null;
 
   const view = document.createElement('div');
   view.className = 'watch';
@@ -34,6 +34,12 @@ export async function showWatch(root, { api, toast, seriesId, episodeNumber, rou
   });
   hud.setSeries(series);
   hud.setBalance(balance);
+  walletAnswer.then((wallet) => {
+    if (wallet && balance === null) {
+      balance = wallet.balance_coins;
+      hud.setBalance(balance);
+    }
+  });
   if (router) {
     // Back to where the viewer came from in the app, else to the series page.
     view.classList.add('watch--with-back');
@@ -69,16 +75,39 @@ export async function showWatch(root, { api, toast, seriesId, episodeNumber, rou
     }
   };
 
-  const unlock = new UnlockSheet({
-    api,
-    onUnlocked: (episode, result) => {
-      balance = result.balance_coins;
-      hud.setBalance(balance);
-      feed.markUnlocked(episode.id);
-      toast.show(t('unlock.done', { n: episode.number }));
-      refreshSeries();
-    },
-  });
+  // The unlock sheet (with the shop, ads and checkout behind it) is loaded when first needed,
+  // or once the first episode is playing, not in front of the first frame.
+  let unlock = null;
+  let unlockLoading = null;
+  const loadUnlock = () => {
+    unlockLoading ??= import('../unlock.js').then(({ UnlockSheet }) => {
+      unlock = new UnlockSheet({
+        api,
+        onUnlocked: (episode, result) => {
+          balance = result.balance_coins;
+          hud.setBalance(balance);
+          feed.markUnlocked(episode.id);
+          toast.show(t('unlock.done', { n: episode.number }));
+          refreshSeries();
+        },
+      });
+      return unlock;
+    });
+    return unlockLoading;
+  };
+  const openUnlock = (episode, offer) => {
+    loadUnlock().then(
+      (sheet) => {
+        if (feed.destroyed || feed.activeEpisode?.id !== episode.id) return; // swiped on meanwhile
+        sheet.open(episode, offer);
+      },
+      (err) => {
+        unlockLoading = null;
+        console.error('unlock sheet failed to load', err);
+        toast.show(t('feed.playbackError'));
+      },
+    );
+  };
 
   const picker = new EpisodePicker({ onChoose: (index) => feed.goTo(index) });
 
@@ -89,10 +118,10 @@ export async function showWatch(root, { api, toast, seriesId, episodeNumber, rou
       onActiveChange: (episode, index) => {
         hud.setEpisode(episode, index, series.episodes.length);
         replaceWatchRoute(series.id, episode.number);
-        if (unlock.isOpen && unlock.episode?.id !== episode.id) unlock.close();
+        if (unlock?.isOpen && unlock.episode?.id !== episode.id) unlock.close();
       },
-      onLocked: (episode, problem) => unlock.open(episode, offerFor(episode, problem)),
-      onUnlockRequest: (episode) => unlock.open(episode, offerFor(episode, feed.locks.get(episode.id))),
+      onLocked: (episode, problem) => openUnlock(episode, offerFor(episode, problem)),
+      onUnlockRequest: (episode) => openUnlock(episode, offerFor(episode, feed.locks.get(episode.id))),
       onEnded: (episode, index) => {
         if (index < series.episodes.length - 1) feed.next();
         else toast.show(t('feed.last'));
@@ -115,5 +144,9 @@ export async function showWatch(root, { api, toast, seriesId, episodeNumber, rou
     }
   }
   if (series.episodes.length > 0) feed.goTo(index, { animate: false });
+  // Have the sheet ready before a viewer reaches a locked episode.
+  setTimeout(() => {
+    if (!feed.destroyed) loadUnlock().catch(() => {});
+  }, 1500);
   return feed;
 }
