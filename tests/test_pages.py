@@ -27,7 +27,11 @@ def client(rt):
 
 
 def _preloads(html: str) -> list[str]:
-    return re.findall(r'<link rel="modulepreload" href="/static/([^"]+)">', html)
+    """boot.js's modules (preload links), then what boot.js preloads (the modules meta)."""
+    links = re.findall(r'<link rel="modulepreload" href="/static/([^"]+)">', html)
+    listed = re.search(r'<meta name="cliffhanger-modules" content="([^"]*)">', html)
+    assert listed is not None
+    return links + [p.removeprefix("/static/") for p in listed.group(1).split()]
 
 
 def test_every_module_is_reached_statically_or_by_a_dynamic_import():
@@ -50,6 +54,9 @@ def test_every_module_is_reached_statically_or_by_a_dynamic_import():
 def test_each_page_preloads_its_own_graph(client: TestClient):
     watch = _preloads(client.get("/watch/some-series/1").text)
     assert watch[:2] == ["js/boot.js", "js/api.js"]  # boot's few modules come first
+    html = client.get("/watch/some-series/1").text
+    links = re.findall(r'<link rel="modulepreload" href="/static/([^"]+)">', html)
+    assert set(links) == set(pages.module_graph(("js/boot.js",)))  # all the shell asks first
     expected = {"js/views/watch.js", "js/feed.js", "js/player.js", pages.HLS_MODULE}
     assert expected <= set(watch)
     assert "js/views/home.js" not in watch and "js/unlock.js" not in watch

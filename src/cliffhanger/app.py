@@ -296,6 +296,7 @@ def create_app(
     from cliffhanger.catalog.viewer_api import router as discovery_router
     from cliffhanger.commerce.api import router as commerce_router
     from cliffhanger.playback.api import router as playback_router
+    from cliffhanger.playback.start import router as watch_router
     from cliffhanger.web.pages import router as pages_router
 
     for router in (
@@ -304,6 +305,7 @@ def create_app(
         studio_router,
         commerce_router,
         playback_router,
+        watch_router,
         pages_router,
         discovery_router,
         redirects_router,

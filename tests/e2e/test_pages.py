@@ -21,7 +21,7 @@ def test_shell_has_no_inline_script_or_style(demo_server: DemoServer):
         html = r.text
         scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", html, flags=re.S)
         assert scripts and all(body.strip() == "" for body in scripts)
-        assert re.search(r'<script type="module" src="/static/js/main\.js">', html)
+        assert re.search(r'<script type="module" src="/static/js/boot\.js">', html)
         assert " style=" not in html and "<style" not in html
         assert re.search(r"\son[a-z]+=", html) is None  # no inline event handlers
 
@@ -42,9 +42,10 @@ def test_static_modules_and_vendored_hls_are_served(demo_server: DemoServer):
 
 
 def test_a_deep_link_asks_for_each_thing_once(page, demo_server: DemoServer):
-    """A first visit to /watch/…/1: boot.js's early requests are taken by the view and the feed
-    (nothing asked twice), playlists come with the playback answer (no playlist request for the
-    first episode), the catalogs come in one document, and no other screen's code loads."""
+    """A first visit to /watch/…/1: one `POST /watch` brings viewer, series and playback, which
+    the view and the feed take (nothing asked again), playlists come with the playback answer
+    (no playlist request for the first episode), the catalogs come in one document, the API call
+    is queued before the app's modules, and no other screen's code loads."""
     requests: list[tuple[str, str]] = []
     page.on("request", lambda r: requests.append((r.method, urlsplit(r.url).path)))
     page.goto(demo_server.watch_url(1))
@@ -54,9 +55,14 @@ def test_a_deep_link_asks_for_each_thing_once(page, demo_server: DemoServer):
     )
     first = demo_server.episode_ids[0]
     calls = [f"{method} {path}" for method, path in requests]
-    assert calls.count("POST /api/v1/viewers") == 1
-    assert calls.count(f"GET /api/v1/series/{demo_server.series_id}") == 1
-    assert calls.count(f"POST /api/v1/episodes/{first}/playback") == 1
+    assert calls.count("POST /api/v1/watch") == 1
+    assert "POST /api/v1/viewers" not in calls
+    assert f"GET /api/v1/series/{demo_server.series_id}" not in calls
+    assert f"POST /api/v1/episodes/{first}/playback" not in calls
+    assert calls.index("POST /api/v1/watch") < calls.index("GET /static/js/main.js")
+    # The viewer it created is the one the app goes on with.
+    stored = page.evaluate("JSON.parse(localStorage.getItem('cliffhanger.viewer'))")
+    assert stored["token"] and stored["viewer_id"]
     first_media = [p for _, p in requests if f"/media/hls/{first}/" in p]
     assert any(p.endswith(".ts") for p in first_media)
     assert not any(p.endswith(".m3u8") for p in first_media), first_media

@@ -100,8 +100,14 @@ def _viewer_shell(request: Request, view: str) -> HTMLResponse:
         cache = request.app.state.shell_cache = {}
     body = cache.get(key)
     if body is None:
+        boot = module_graph(ENTRY_MODULES[:1])
         rendered = templates().TemplateResponse(
-            request, "viewer.html", {"preload_modules": page_modules(view)}
+            request,
+            "viewer.html",
+            {
+                "boot_modules": boot,
+                "app_modules": [m for m in page_modules(view) if m not in boot],
+            },
         )
         body = cache[key] = bytes(rendered.body)
     return HTMLResponse(body, headers={"Cache-Control": "no-cache"})

@@ -62,17 +62,19 @@ export class ApiClient {
   ensureViewer() {
     if (this.viewer?.token) return Promise.resolve(this.viewer);
     if (!this.creating) {
-      this.creating = this.send('POST', '/viewers', undefined, null)
-        .then((viewer) => {
-          this.viewer = { viewer_id: viewer.viewer_id, token: viewer.token };
-          writeStore(this.storage, this.viewer);
-          return this.viewer;
-        })
-        .finally(() => {
-          this.creating = null;
-        });
+      this.creating = this.createViewer().finally(() => {
+        this.creating = null;
+      });
     }
     return this.creating;
+  }
+
+  createViewer() {
+    return this.send('POST', '/viewers', undefined, null).then((viewer) => {
+      this.viewer = { viewer_id: viewer.viewer_id, token: viewer.token };
+      writeStore(this.storage, this.viewer);
+      return this.viewer;
+    });
   }
 
   /** Use another viewer identity from now on (a platform login answered with its token). */
@@ -120,6 +122,42 @@ export class ApiClient {
     const data = type.includes('json') ? await response.json().catch(() => ({})) : {};
     if (!response.ok) throw new ProblemError(response.status, data);
     return data;
+  }
+
+  /**
+   * `POST /watch`: a deep link's series and the playback of episode `number` (or its 402
+   * problem) in one call, which also creates the viewer when this device has none. Calls that
+   * need a viewer meanwhile wait for this one instead of creating another.
+   * @returns {Promise<{series: object, episode_id: string|null, playback: object|null, locked: object|null}>}
+   */
+  startWatching(seriesId, number, lang = getLocale()) {
+    const path = `/watch?lang=${encodeURIComponent(lang)}`;
+    const body = { series_id: seriesId, episode_number: number };
+    const ask = async () => {
+      const token = this.viewer?.token ?? null;
+      try {
+        return await this.send('POST', path, body, token);
+      } catch (err) {
+        if (!(err instanceof ProblemError) || err.status !== 401 || !token) throw err;
+        this.viewer = null; // expired or revoked: start over as a new viewer
+        writeStore(this.storage, null);
+        return this.send('POST', path, body, null);
+      }
+    };
+    const answer = ask().then((data) => {
+      if (data.viewer) this.adoptViewer(data.viewer);
+      return data;
+    });
+    if (!this.viewer?.token && !this.creating) {
+      // Whoever needs the viewer meanwhile gets the one this call creates (or, should it fail,
+      // makes one as usual).
+      this.creating = answer
+        .then(() => this.viewer ?? this.createViewer(), () => this.createViewer())
+        .finally(() => {
+          this.creating = null;
+        });
+    }
+    return answer;
   }
 
   /** Series text comes in the app's language (`?lang=`); see catalog.js for the rest. */

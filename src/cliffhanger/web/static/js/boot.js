@@ -4,10 +4,9 @@
 // the opening episode's playback are asked for now instead of after every module has loaded.
 // main.js, the watch view and the feed take these answers (prefetch.js); nothing here renders.
 
-import { ApiClient } from './api.js';
+import { ApiClient, ProblemError } from './api.js';
 import { detectLocale, loadLocale } from './i18n.js';
 import { detectPlatform } from './platform/detect.js';
-import './player.js'; // on a deep link into the player: starts fetching and compiling hls.js
 import { playbackKey, putPrefetch, seriesKey } from './prefetch.js';
 import { parseRoute } from './route.js';
 
@@ -34,15 +33,33 @@ if (web) {
   else api.ensureViewer().catch(() => {});
 }
 
-/** Series, then the playback of the episode the link names: the chain before the first frame. */
+/**
+ * The series and the playback of the episode the link names, in one call (`POST /watch`, which
+ * also creates the viewer if needed): the chain before the first frame.
+ */
 function prefetchWatch(seriesId, episodeNumber) {
-  const series = putPrefetch(seriesKey(seriesId, locale), api.getSeries(seriesId, locale));
-  series
-    .then((found) => {
-      const episode = found.episodes.find((e) => e.number === episodeNumber) ?? found.episodes[0];
-      if (!episode) return;
-      const path = `/episodes/${encodeURIComponent(episode.id)}/playback?lang=${encodeURIComponent(locale)}`;
-      putPrefetch(playbackKey(episode.id, locale), api.request('POST', path));
+  const start = api.startWatching(seriesId, episodeNumber, locale);
+  putPrefetch(seriesKey(seriesId, locale), start.then((answer) => answer.series));
+  start
+    .then((answer) => {
+      if (!answer.episode_id) return;
+      const playback = answer.locked
+        ? Promise.reject(new ProblemError(402, answer.locked))
+        : Promise.resolve(answer.playback);
+      putPrefetch(playbackKey(answer.episode_id, locale), playback);
     })
     .catch(() => {}); // the watch view asks again and shows the error
 }
+
+// The rest of the app, queued behind the requests above: every module of this page's first
+// screen at once (the shell lists them), then main.js, which renders it. On a deep link into
+// the player, player.js starts on hls.js meanwhile.
+for (const href of document.querySelector('meta[name="cliffhanger-modules"]')?.content.split(/\s+/) ?? []) {
+  if (!href) continue;
+  const link = document.createElement('link');
+  link.rel = 'modulepreload';
+  link.href = href;
+  document.head.append(link);
+}
+import('./player.js');
+import('./main.js').catch((err) => console.error('the app did not load', err));

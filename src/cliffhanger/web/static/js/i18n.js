@@ -210,6 +210,9 @@ export function plural(key, n, params = {}) {
 
 /** `1234.5` → "1,234.5" in English, "1.234,5" in Spanish… */
 export function formatNumber(n) {
+  // Whole numbers below 1000 read the same in every supported locale (Latin digits, no
+  // grouping): no need to wake Intl for them on the way to the first frame ("1×", "Episode 3").
+  if (Number.isInteger(n) && n >= 0 && n < 1000) return String(n);
   numberFormat ??= new Intl.NumberFormat(locale);
   return numberFormat.format(n);
 }

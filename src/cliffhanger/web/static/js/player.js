@@ -28,8 +28,10 @@ let warmed = false;
 export function warmUpEngine() {
   if (warmed || playbackEngine() !== 'hlsjs') return;
   warmed = true;
-  loadHlsJs();
-  fetch(HLS_WORKER, { credentials: 'same-origin' }).catch(() => {});
+  // The worker script only once hls.js is in: it is needed at the first fragment, after that.
+  loadHlsJs()
+    .then(() => fetch(HLS_WORKER, { credentials: 'same-origin' }))
+    .catch(() => {});
 }
 
 function absoluteUrl(url) {
@@ -92,6 +94,13 @@ function mseAvailable() {
 export function playbackEngine() {
   const forced = new URLSearchParams(window.location.search).get('player');
   if (forced === 'native' || forced === 'hlsjs') return forced;
+  engine ??= detectEngine(); // canPlayType costs ~10 ms the first time in Chromium
+  return engine;
+}
+
+let engine = null;
+
+function detectEngine() {
   const native = document.createElement('video').canPlayType(HLS_MIME) !== '';
   const appleWebKit = navigator.vendor === 'Apple Computer, Inc.';
   if (native && (appleWebKit || !mseAvailable())) return 'native';
