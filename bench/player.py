@@ -11,6 +11,9 @@ episode becomes the active slide (the swipe is committed) and `cliffhanger:first
 
 - cold start: a fresh browser context (no cache, no viewer yet) opens `/watch/{series}/1`;
   navigation start → first frame. Also "reload": the same context reloads (HTTP cache warm).
+- floor: the same measure for a bare page that does nothing but play episode 1 with the same
+  hls.js from the same server (no app code, no API call, no UI): what any web player needs on
+  this machine and browser, as a yardstick for the cold start.
 - swipe: a real touch swipe (DevTools touch events) from episode N to the preloaded N+1;
   activation → first frame. Swipes back to the kept previous episode are reported apart.
 - memory: in a separate pass that sends nothing into the page but touch input, the JS heap after
@@ -248,6 +251,63 @@ def cold_starts(
     return out
 
 
+FLOOR_HTML = """<!doctype html>
+<html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="modulepreload" href="/static/{hls}">
+<script type="module" src="floor.js"></script>
+</head><body><video muted playsinline width="390" height="694"></video></body></html>
+"""
+
+FLOOR_JS = """import Hls from '/static/{hls}';
+const video = document.querySelector('video');
+video.requestVideoFrameCallback((now, meta) => performance.mark('cliffhanger:first-frame',
+  {{ startTime: meta?.presentationTime ?? now }}));
+const hls = new Hls({{ workerPath: '/static/{worker}', startFragPrefetch: true,
+  capLevelToPlayerSize: true }});
+hls.loadSource(new URLSearchParams(location.search).get('src'));
+hls.attachMedia(video);
+video.play().catch(() => {{}});
+"""
+
+
+def write_floor_page(data_dir: Path) -> str:
+    """A bare page that only plays an HLS URL with the same hls.js (no app, no API calls, no
+    UI), served by the same server from the media folder: the floor under the app's cold start
+    on this machine and browser."""
+    from cliffhanger.web.pages import HLS_MODULE
+
+    folder = data_dir / "media" / "hls" / "bench-floor"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.html").write_text(FLOOR_HTML.format(hls=HLS_MODULE))
+    worker = HLS_MODULE.rsplit("/", 1)[0] + "/hls.worker.js"
+    (folder / "floor.js").write_text(FLOOR_JS.format(hls=HLS_MODULE, worker=worker))
+    return "/media/hls/bench-floor/index.html"
+
+
+def first_manifest(server_url: str, series_id: str) -> str:
+    request = urllib.request.Request(
+        f"{server_url}/api/v1/watch",
+        data=json.dumps({"series_id": series_id, "episode_number": 1}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return str(json.loads(answer.read())["playback"]["manifest_url"])
+
+
+def floor_starts(browser: Any, page_url: str, runs: int, problems: list[str]) -> list[float]:
+    out = []
+    for _ in range(runs):
+        context = new_context(browser)
+        page = context.new_page()
+        watch_problems(page, problems)
+        page.goto(page_url)
+        out.append(page.evaluate(FIRST_FRAME_AFTER, 0))
+        context.close()
+    return out
+
+
 def heap(cdp: Any, snapshot: bool = False) -> dict[str, float]:
     """JS heap after GC (CDP Performance.getMetrics); with `snapshot`, a heap snapshot split into
     compiled code (bytecode, feedback vectors, optimized code: grows as the JIT warms up), Blink's
@@ -422,6 +482,11 @@ def main() -> int:
         warm_page.goto(url)
         warm_page.wait_for_function(ACTIVE_PLAYING, arg=1)
         warm.close()
+        floor_page = write_floor_page(data_dir)
+        floor_url = f"{server_url}{floor_page}?src={first_manifest(server_url, series_id)}"
+        print("floor: a bare hls.js page …", flush=True)
+        floor_starts(browser, floor_url, 1, problems)  # its files' first requests
+        floor = floor_starts(browser, floor_url, args.runs, problems)
         for mode in modes:
             print(f"[{mode}] cold starts …", flush=True)
             starts = cold_starts(browser, url, args.runs, mode, problems)
@@ -483,6 +548,7 @@ def main() -> int:
         },
         "runs": args.runs,
         "default_preload": default,
+        "floor_cold_start": summary(floor),
         "modes": results,
         "targets": {
             "cold_start_p50_ms": TARGET_COLD_MS,
@@ -533,6 +599,11 @@ def main() -> int:
             f"{r['cold_start_activation_to_frame']['p50_ms']:.0f} ms to its first frame; reload "
             f"{r['reload_to_activation']['p50_ms']:.0f} ms to the activation"
         )
+    print(
+        f"floor: a bare page that only plays episode 1 with the same hls.js (no app, no API, "
+        f"same server and browser): first frame p50 {report['floor_cold_start']['p50_ms']:.0f} "
+        f"ms, p90 {report['floor_cold_start']['p90_ms']:.0f} ms"
+    )
     print(
         f"\ntargets (default preload '{default}'): cold start p50 ≤ {TARGET_COLD_MS} ms: "
         f"{'met' if report['met']['cold_start'] else 'MISSED'}; swipe p50 ≤ {TARGET_SWIPE_MS} ms: "
