@@ -254,6 +254,7 @@ def cold_starts(
 FLOOR_HTML = """<!doctype html>
 <html><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <link rel="modulepreload" href="/static/{hls}">
 <script type="module" src="floor.js"></script>
 </head><body><video muted playsinline width="390" height="694"></video></body></html>

@@ -7,7 +7,7 @@
 import { ApiClient, ProblemError } from './api.js';
 import { detectLocale, loadLocale } from './i18n.js';
 import { detectPlatform } from './platform/detect.js';
-import { playbackKey, putPrefetch, seriesKey } from './prefetch.js';
+import { hasPrefetch, playbackKey, playerKey, putPrefetch, seriesKey, takePrefetch } from './prefetch.js';
 import { parseRoute } from './route.js';
 
 performance.mark('cliffhanger:boot');
@@ -47,8 +47,34 @@ function prefetchWatch(seriesId, episodeNumber) {
         ? Promise.reject(new ProblemError(402, answer.locked))
         : Promise.resolve(answer.playback);
       putPrefetch(playbackKey(answer.episode_id, locale), playback);
+      if (answer.playback) startPlayer(answer);
     })
     .catch(() => {}); // the watch view asks again and shows the error
+}
+
+/**
+ * The first episode's player, made now and loading detached (playlists from the answer, then the
+ * first fragment), as the feed preloads a next episode: by the time the app has loaded and the
+ * watch view asks for it (`feed.takeEarlyPlayer`), it can attach and show a frame at once. Not
+ * taken within 20 s (the viewer went elsewhere), it is destroyed.
+ */
+function startPlayer(answer) {
+  const key = playerKey(answer.episode_id);
+  const made = import('./player.js').then(({ Player, resumePoint }) => {
+    const { playback } = answer;
+    const episode = answer.series.episodes.find((e) => e.id === answer.episode_id);
+    const player = new Player({ poster: playback.poster_url || episode?.poster_url || '', muted: true });
+    player.startAt = resumePoint(playback.resume_position_s, episode?.duration_s);
+    player.setPreloading(true);
+    player.load(playback.manifest_url, { startAt: player.startAt, attach: false, playlists: playback.playlists });
+    return { player, manifestUrl: playback.manifest_url };
+  });
+  putPrefetch(key, made);
+  setTimeout(() => {
+    if (!hasPrefetch(key)) return;
+    takePrefetch(key);
+    made.then(({ player }) => player.destroy(), () => {});
+  }, 20_000);
 }
 
 // The rest of the app, queued behind the requests above: every module of this page's first

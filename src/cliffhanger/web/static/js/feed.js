@@ -13,8 +13,8 @@ import { attachFeedGestures } from './gestures.js';
 import * as i18n from './i18n.js';
 import { connect } from './link.js';
 import { platform } from './platform/index.js';
-import { Player, RATES, preloadMode, warmUpEngine } from './player.js';
-import { playbackKey, takePrefetch } from './prefetch.js';
+import { Player, RATES, preloadMode, resumePoint, warmUpEngine } from './player.js';
+import { playbackKey, playerKey, takePrefetch } from './prefetch.js';
 import { chooseSubtitle, saveCaptions, savedCaptions, savedRate, saveRate } from './prefs.js';
 import { ProgressSaver } from './progress.js';
 import { coins, t } from './strings.js';
@@ -423,20 +423,30 @@ export class EpisodeFeed extends EventTarget {
       return null; // the viewer swiped on while we waited
     }
     const slide = this.slideOf(episode.id);
-    const player = new Player({
+    // A deep link's first episode may already be loading: boot.js made its player (detached,
+    // like a preload) as soon as the playback answer came, while the app was still loading.
+    const early = startAt === null ? await this.takeEarlyPlayer(episode, info) : null;
+    if (!this.keptIds().has(episode.id)) {
+      early?.destroy();
+      this.setState(episode.id, 'idle');
+      return null;
+    }
+    const player = early ?? new Player({
       poster: info.poster_url || episode.poster_url || '',
       muted: true,
-      label: t('feed.slide', { n: episode.number, title: episode.title }),
       rate: this.rate,
     });
+    player.video.setAttribute('aria-label', t('feed.slide', { n: episode.number, title: episode.title }));
+    player.setRate(this.rate);
     // Resume where the viewer left off (the server sends null for a finished episode).
-    player.startAt = startAt ?? resumePoint(info.resume_position_s, episode.duration_s);
+    if (!early) player.startAt = startAt ?? resumePoint(info.resume_position_s, episode.duration_s);
     player.setPreloading(true); // a short buffer goal until its first frame is on screen
     player.onFatal = (data) => this.recover(episode, data);
     player.onCues = (cues) => this.renderCues(episode.id, cues);
     player.onPrefetched = () => {
       if (this.players.get(episode.id) === player) slide.dataset.preloaded = 'true';
     };
+    if (early?.prefetched) slide.dataset.preloaded = 'true';
     this.watch(episode, player);
     slide.querySelector('.slide__poster').after(player.video);
     this.players.set(episode.id, player);
@@ -446,14 +456,31 @@ export class EpisodeFeed extends EventTarget {
     player.setSubtitles(player.subtitleTracks);
     player.selectSubtitles(chooseSubtitle(player.subtitleTracks, this.captionsChoice, i18n.getLocale()));
     // A preloaded episode may stay detached (no media element) until it becomes active.
-    await player.load(info.manifest_url, {
-      startAt: player.startAt,
-      attach: active || this.preload === 'attached',
-      playlists: info.playlists,
-    });
+    if (early) {
+      if (active || this.preload === 'attached') early.attach();
+    } else {
+      await player.load(info.manifest_url, {
+        startAt: player.startAt,
+        attach: active || this.preload === 'attached',
+        playlists: info.playlists,
+      });
+    }
     this.setState(episode.id, 'ready');
     if (this.activeEpisode === episode) this.emitCaptions();
     return player;
+  }
+
+  /** The player boot.js started for this episode and playback answer, or null. */
+  async takeEarlyPlayer(episode, info) {
+    const pending = takePrefetch(playerKey(episode.id));
+    if (!pending) return null;
+    const early = await pending.catch(() => null);
+    if (!early) return null;
+    if (early.manifestUrl !== info.manifest_url || early.player.destroyed) {
+      early.player.destroy();
+      return null;
+    }
+    return early.player;
   }
 
   /** `POST /episodes/{id}/playback?lang=`: subtitles default to the viewer's UI language. */
@@ -835,13 +862,6 @@ export class EpisodeFeed extends EventTarget {
     for (const id of [...this.players.keys()]) this.dropPlayer(id);
     this.element.remove();
   }
-}
-
-/** Where to start an episode from the saved position: not in its last seconds (start over). */
-function resumePoint(position, duration) {
-  if (!Number.isFinite(position) || position < 1) return 0;
-  if (Number.isFinite(duration) && duration > 0 && position >= duration - 3) return 0;
-  return position;
 }
 
 function absolute(url) {

@@ -125,6 +125,13 @@ export function preloadMode() {
 // A deep link into the player: start on the engine while the app boots and asks the API.
 if (/^\/watch\//.test(window.location.pathname)) warmUpEngine();
 
+/** Where to start an episode from the saved position: not in its last seconds (start over). */
+export function resumePoint(position, duration) {
+  if (!Number.isFinite(position) || position < 1) return 0;
+  if (Number.isFinite(duration) && duration > 0 && position >= duration - 3) return 0;
+  return position;
+}
+
 /** Playback rates offered to the viewer. */
 export const RATES = [1, 1.25, 1.5, 2];
 
@@ -150,6 +157,7 @@ export class Player {
     this.engine = playbackEngine();
     this.hls = null;
     this.attached = false;
+    this.attachWanted = false;
     this.preloading = false;
     this.destroyed = false;
     this.onFatal = null;
@@ -232,11 +240,12 @@ export class Player {
       this.onPrefetched?.();
     });
     hls.loadSource(manifestUrl);
-    if (attach) this.attach();
+    if (attach || this.attachWanted) this.attach();
   }
 
   /** Attach a detached (prefetching) hls.js instance to this player's <video>. */
   attach() {
+    if (!this.hls && this.engine === 'hlsjs') this.attachWanted = true; // load() still under way
     if (this.attached || this.destroyed || !this.hls) return;
     this.attached = true;
     this.hls.attachMedia(this.video);

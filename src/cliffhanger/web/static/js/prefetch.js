@@ -19,3 +19,9 @@ export function takePrefetch(key) {
 
 export const seriesKey = (seriesId, lang) => `series:${seriesId}:${lang}`;
 export const playbackKey = (episodeId, lang) => `playback:${episodeId}:${lang}`;
+export const playerKey = (episodeId) => `player:${episodeId}`;
+
+/** True while `key` holds an answer nobody has taken. */
+export function hasPrefetch(key) {
+  return answers.has(key);
+}
