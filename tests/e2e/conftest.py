@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 from tests.e2e.season import EPISODES, FREE_EPISODES, PRICE_COINS, WELCOME_COINS, DemoServer
 from tests.helpers import LiveServer
 
@@ -101,8 +102,10 @@ def console() -> ConsoleWatch:
     return ConsoleWatch()
 
 
-@pytest.fixture
-def page(browser, demo_server: DemoServer, console: ConsoleWatch):
+def strict_page(browser, console: ConsoleWatch, is_document) -> Iterator[Page]:
+    """A fresh phone context (a new anonymous viewer) whose documents (`is_document(url)`) are
+    served under the strict CSP; fails the test on any console error, page error or CSP
+    violation the page saw."""
     context = browser.new_context(**PHONE)
     context.set_default_timeout(15_000)
 
@@ -111,7 +114,7 @@ def page(browser, demo_server: DemoServer, console: ConsoleWatch):
         headers = {**response.headers, "content-security-policy": CSP}
         route.fulfill(response=response, headers=headers)
 
-    context.route(_is_document, with_csp)
+    context.route(is_document, with_csp)
     context.add_init_script(
         "document.addEventListener('securitypolicyviolation', (e) =>"
         " console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));"
@@ -122,6 +125,11 @@ def page(browser, demo_server: DemoServer, console: ConsoleWatch):
     yield page
     context.close()
     assert not console.problems, "\n".join(console.problems)
+
+
+@pytest.fixture
+def page(browser, demo_server: DemoServer, console: ConsoleWatch):
+    yield from strict_page(browser, console, _is_document)
 
 
 @pytest.fixture

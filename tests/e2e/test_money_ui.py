@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from tests.e2e.conftest import CSP, PHONE, ConsoleWatch
+from tests.e2e.conftest import ConsoleWatch, strict_page
 from tests.fakes.tiktok import FakeTikTok
 from tests.helpers import LiveServer, org_headers
 
@@ -100,25 +100,7 @@ def _is_app_document(url: str) -> bool:
 @pytest.fixture
 def page(browser, money_server: MoneyServer, console: ConsoleWatch) -> Iterator[Page]:
     """A fresh phone context (a new anonymous viewer) under the strict CSP of the app pages."""
-    context = browser.new_context(**PHONE)
-    context.set_default_timeout(15_000)
-
-    def with_csp(route) -> None:
-        response = route.fetch()
-        headers = {**response.headers, "content-security-policy": CSP}
-        route.fulfill(response=response, headers=headers)
-
-    context.route(_is_app_document, with_csp)
-    context.add_init_script(
-        "document.addEventListener('securitypolicyviolation', (e) =>"
-        " console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));"
-    )
-    page = context.new_page()
-    page.on("console", console.console)
-    page.on("pageerror", lambda error: console.problems.append(f"page error: {error}"))
-    yield page
-    context.close()
-    assert not console.problems, "\n".join(console.problems)
+    yield from strict_page(browser, console, _is_app_document)
 
 
 # ---- helpers ------------------------------------------------------------------------------------

@@ -11,14 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from cliffhanger.accounts import service as accounts
-from cliffhanger.accounts.models import Viewer
+from cliffhanger.accounts.api import open_viewer
 from cliffhanger.accounts.schemas import ViewerCreated
 from cliffhanger.catalog import localization
 from cliffhanger.catalog import service as catalog
 from cliffhanger.catalog.api import get_series
 from cliffhanger.catalog.schemas import SeriesDetail
-from cliffhanger.commerce import service as commerce
 from cliffhanger.deps import RuntimeDep, current_viewer
 from cliffhanger.errors import PaymentRequired
 from cliffhanger.playback.api import playback
@@ -65,7 +63,7 @@ def start_watching(
     else:
         with rt.db.session() as session:  # 404 before anything is written for a bad link
             catalog.viewable_series(session, body.series_id)
-        viewer, created = _new_viewer(rt)
+        viewer, created = open_viewer(rt)
     language = localization.negotiate(lang, request.headers.get("accept-language"), viewer.locale)
     series = get_series(body.series_id, rt, viewer, language)
     episode = next((e for e in series.episodes if e.number == body.episode_number), None)
@@ -79,11 +77,3 @@ def start_watching(
             answer.locked = locked.problem()
     return answer
 
-
-def _new_viewer(rt: RuntimeDep) -> tuple[Viewer, ViewerCreated]:
-    with rt.db.session() as session:
-        viewer, token = accounts.create_viewer(session, rt.settings.signing_key, None)
-        commerce.welcome_viewer(session, rt.settings, viewer.id)
-        session.flush()
-        session.expunge(viewer)
-    return viewer, ViewerCreated(viewer_id=viewer.id, token=token)

@@ -140,8 +140,8 @@ export const RATES = [1, 1.25, 1.5, 2];
  */
 
 export class Player {
-  /** @param {{poster?: string, muted?: boolean, label?: string, rate?: number}} options */
-  constructor({ poster = '', muted = true, label = '', rate = 1 } = {}) {
+  /** @param {{poster?: string, muted?: boolean, rate?: number}} options */
+  constructor({ poster = '', muted = true, rate = 1 } = {}) {
     const video = document.createElement('video');
     video.className = 'player';
     video.playsInline = true;
@@ -152,7 +152,6 @@ export class Player {
     video.defaultMuted = muted;
     video.disableRemotePlayback = true;
     if (poster) video.poster = poster;
-    if (label) video.setAttribute('aria-label', label);
     this.video = video;
     this.engine = playbackEngine();
     this.hls = null;
