@@ -21,7 +21,7 @@ def test_shell_has_no_inline_script_or_style(demo_server: DemoServer):
         html = r.text
         scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", html, flags=re.S)
         assert scripts and all(body.strip() == "" for body in scripts)
-        assert re.search(r'<script type="module" src="/static/js/boot\.js">', html)
+        assert re.search(r'<script type="module" async src="/static/js/boot\.js">', html)
         assert " style=" not in html and "<style" not in html
         assert re.search(r"\son[a-z]+=", html) is None  # no inline event handlers
 

@@ -530,6 +530,73 @@ def test_watch_events_are_batched_retried_with_the_same_ids_and_stored(
     assert all(e.series_id == features.demo.series_id for e in stored)
 
 
+# ---- a deep link's first frame -----------------------------------------------------------------
+
+# Counts every `.early-stage` (boot.js's stage for a deep link's first episode) put in the page.
+COUNT_STAGES = """
+new MutationObserver((records) => {
+  for (const r of records) for (const n of r.addedNodes) {
+    if (n.classList?.contains('early-stage')) window.earlyStages = (window.earlyStages ?? 0) + 1;
+  }
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+def test_a_deep_link_plays_before_the_app_loads_and_the_feed_takes_that_player_over(
+    page: Page, features: Features
+):
+    """boot.js plays a deep link's episode on a stage of its own, the app's modules load after
+    its first frame, and the feed adopts the very same player: one first fragment, the stage
+    gone, the video labelled in its slide, and one play reported, from the start."""
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.add_init_script(COUNT_STAGES)
+    page.goto(features.demo.watch_url(1))
+    wait_playing(page, 1)
+    seen = page.evaluate("""(sel) => {
+        const mark = (name) => performance.getEntriesByName(name, 'mark')[0]?.startTime ?? null;
+        const main = performance.getEntriesByType('resource')
+            .find((e) => e.name.endsWith('/static/js/main.js'));
+        const video = document.querySelector(sel);
+        return {
+            early: mark('cliffhanger:early-frame'), activate: mark('cliffhanger:activate'),
+            main: main ? main.startTime : null, stages: window.earlyStages ?? 0,
+            left: document.querySelectorAll('.early-stage').length,
+            hidden: video.getAttribute('aria-hidden'), label: video.getAttribute('aria-label'),
+        };
+    }""", ACTIVE_VIDEO)
+    assert seen["stages"] == 1 and seen["left"] == 0
+    assert seen["early"] is not None and seen["activate"] is not None
+    # The first frame was out before the feed existed, and the app was only asked for after it.
+    assert seen["early"] < seen["activate"]
+    assert seen["main"] is not None and seen["main"] >= seen["early"]
+    assert seen["hidden"] is None and seen["label"]
+    first = features.demo.episode_ids[0]
+    firsts = [u for u in requests if f"/media/hls/{first}/" in u and u.endswith("/seg_00000.ts")]
+    assert len(firsts) == 1, firsts  # no second player for episode 1
+    viewer = viewer_id(page)
+    page.goto("about:blank")  # pagehide sends what is queued
+    plays = wait_until(
+        page, lambda: [e for e in stored_events(viewer) if e.type == "play"] or None
+    )
+    assert [(e.episode_id, e.position_s) for e in plays] == [(first, 0.0)]
+
+
+def test_no_early_stage_for_a_locked_episode_or_an_unknown_series(
+    page: Page, features: Features, console
+):
+    console.allow("404 (Not Found)")  # the unknown series, on purpose
+    console.allow("view failed to load")
+    page.add_init_script(COUNT_STAGES)
+    page.goto(features.demo.watch_url(4))  # locked for a new viewer
+    expect(page.get_by_role("dialog")).to_be_visible()
+    assert page.evaluate("window.earlyStages ?? 0") == 0
+    page.goto(f"{features.demo.url}/watch/no-such-series/1")
+    expect(page.get_by_text("This series is not available.")).to_be_visible()
+    assert page.evaluate("window.earlyStages ?? 0") == 0
+    assert page.locator("video").count() == 0
+
+
 # ---- keyboard and labels -------------------------------------------------------------------------
 
 

@@ -56,7 +56,7 @@ def test_new_routes_serve_the_shell(catalogue: Catalogue):
         assert r.headers["content-type"].startswith("text/html")
         assert r.headers["cache-control"] == "no-cache"
         assert "script-src 'self'" in r.headers["content-security-policy"]
-        assert '<script type="module" src="/static/js/boot.js">' in r.text
+        assert '<script type="module" async src="/static/js/boot.js">' in r.text
         assert '/static/js/main.js' in r.text  # in what boot.js preloads
         assert " style=" not in r.text and "<style" not in r.text
     for path in ("js/i18n.js", "js/router.js", "css/discovery.css", "i18n/ja/app.json",

@@ -89,6 +89,15 @@ def page_modules(view: str) -> tuple[str, ...]:
     return (*boot, *first, *(m for m in graph if m not in boot and m not in first))
 
 
+def shell_modules(view: str) -> tuple[str, ...]:
+    """What the shell itself preloads: boot.js's graph and, on the player page, the player and
+    hls.js, which boot.js starts on as soon as the deep link's playback answer is in."""
+    boot = module_graph(ENTRY_MODULES[:1])
+    if view != "watch":
+        return boot
+    return (*boot, "js/player.js", HLS_MODULE)
+
+
 def _viewer_shell(request: Request, view: str) -> HTMLResponse:
     """The shell is identical for everyone (what changes lives behind the API), so it is
     rendered once per app, mount point and the settings it shows, then served from memory: a
@@ -106,7 +115,7 @@ def _viewer_shell(request: Request, view: str) -> HTMLResponse:
         cache = request.app.state.shell_cache = {}
     body = cache.get(key)
     if body is None:
-        boot = module_graph(ENTRY_MODULES[:1])
+        boot = shell_modules(view)
         rendered = templates().TemplateResponse(
             request,
             "viewer.html",

@@ -316,6 +316,13 @@ export class EpisodeFeed extends EventTarget {
     this.markFirstFrame(player, generation);
     const playing = await player.play(); // video.play() is called synchronously in here
     if (generation !== this.generation) return;
+    if (player.playingEarly && !player.video.paused) {
+      // boot.js's early player was already playing: its `playing` event came before the feed
+      // listened. This is the play.
+      player.playingEarly = false;
+      this.setState(episode.id, 'playing');
+      this.played(episode, player.video, this.earlyStart(player));
+    }
     if (player.video.muted !== this.muted) this.muted = player.video.muted; // autoplay fell back to muted
     this.emitState(!playing);
     this.preloadNext(generation, player);
@@ -425,9 +432,11 @@ export class EpisodeFeed extends EventTarget {
     const slide = this.slideOf(episode.id);
     // A deep link's first episode may already be loading: boot.js made its player (detached,
     // like a preload) as soon as the playback answer came, while the app was still loading.
-    const early = startAt === null ? await this.takeEarlyPlayer(episode, info) : null;
+    const taken = startAt === null ? await this.takeEarlyPlayer(episode, info) : null;
+    const early = taken?.player ?? null;
     if (!this.keptIds().has(episode.id)) {
       early?.destroy();
+      taken?.adopted();
       this.setState(episode.id, 'idle');
       return null;
     }
@@ -448,7 +457,10 @@ export class EpisodeFeed extends EventTarget {
     };
     if (early?.prefetched) slide.dataset.preloaded = 'true';
     this.watch(episode, player);
+    // An early player's <video> is playing on boot's stage: moved within this task, it plays on.
     slide.querySelector('.slide__poster').after(player.video);
+    taken?.adopted();
+    player.video.removeAttribute('aria-hidden');
     this.players.set(episode.id, player);
     this.locks.delete(episode.id);
     this.showLock(slide, false);
@@ -470,7 +482,10 @@ export class EpisodeFeed extends EventTarget {
     return player;
   }
 
-  /** The player boot.js started for this episode and playback answer, or null. */
+  /**
+   * The player boot.js started for this episode and playback answer, or null:
+   * `{player, adopted()}`, where `adopted()` removes boot's stage once the video has moved.
+   */
   async takeEarlyPlayer(episode, info) {
     const pending = takePrefetch(playerKey(episode.id));
     if (!pending) return null;
@@ -478,9 +493,10 @@ export class EpisodeFeed extends EventTarget {
     if (!early) return null;
     if (early.manifestUrl !== info.manifest_url || early.player.destroyed) {
       early.player.destroy();
+      early.adopted();
       return null;
     }
-    return early.player;
+    return early;
   }
 
   /** `POST /episodes/{id}/playback?lang=`: subtitles default to the viewer's UI language. */
@@ -496,7 +512,7 @@ export class EpisodeFeed extends EventTarget {
     const isActive = () => this.activeEpisode === episode && this.players.get(episode.id) === player;
     video.addEventListener('playing', () => {
       this.setState(episode.id, 'playing');
-      if (isActive()) this.played(episode, video);
+      if (isActive()) this.played(episode, video, this.earlyStart(player));
     });
     video.addEventListener('waiting', () => isActive() && this.setState(episode.id, 'buffering'));
     video.addEventListener('pause', () => {
@@ -527,8 +543,18 @@ export class EpisodeFeed extends EventTarget {
     return Math.max(0, Math.min(seconds || 0, duration));
   }
 
+  /**
+   * Where the play of boot.js's early player began (it started before the feed listened, so
+   * its current time is past that by now), once; undefined for any other player.
+   */
+  earlyStart(player) {
+    const at = player.earlyStartAt ?? undefined;
+    player.earlyStartAt = null;
+    return at;
+  }
+
   /** The active episode started playing: the first time in this activation is a play. */
-  played(episode, video) {
+  played(episode, video, startAt = video.currentTime) {
     let session = this.session;
     if (!session || session.episode !== episode) return;
     if (session.played && session.ended) {
@@ -537,9 +563,9 @@ export class EpisodeFeed extends EventTarget {
     }
     if (session.played) return;
     session.played = true;
-    session.startAt = video.currentTime;
+    session.startAt = startAt;
     this.progress.started(); // the first periodic save comes a full interval into the play
-    const position = this.clampPosition(episode, video.currentTime);
+    const position = this.clampPosition(episode, startAt);
     this.events.emit('play', { episode_id: episode.id, series_id: this.series.id, position_s: position });
     platform.reportEvent('drama_episode_play', {
       episodeId: episode.id,

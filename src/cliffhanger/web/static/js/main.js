@@ -6,7 +6,7 @@
 // are removed when it goes.
 
 import { NetworkError, ProblemError } from './api.js';
-import { api, localeReady } from './boot.js';
+import { api, dropEarlyPlayer, localeReady } from './boot.js';
 import { Catalog } from './catalog.js';
 import { h, replaceChildren } from './dom.js';
 import { loadLocale, t } from './i18n.js';
@@ -100,6 +100,9 @@ function settleFocus(container) {
 
 async function render(route, state = {}) {
   const id = ++renderId;
+  // A deep link's episode plays on boot's stage until the watch view's feed adopts it; any
+  // other screen first means it is not wanted.
+  if (id > 1 || route.name !== 'watch') dropEarlyPlayer();
   if (current) destroyView(current, { removeBodyNodes: true });
   current = null;
 
@@ -125,6 +128,7 @@ async function render(route, state = {}) {
     if (!inPlayer) settleFocus(container);
   } catch (err) {
     if (id !== renderId) return;
+    dropEarlyPlayer();
     console.error('view failed to load', err);
     const retry = () => render(route, state);
     if (err instanceof ProblemError && err.status === 404) messageScreen(container, t('app.seriesNotFound'), { home: true });

@@ -43,12 +43,12 @@ function absoluteUrl(url) {
 }
 
 /**
- * An hls.js playlist loader that answers from `playlists` ({url: text}, as the playback API
- * sends them) and hands any other URL to hls.js's own loader. The answer comes a microtask
- * later, as from the network, with load stats that say it took no time.
+ * An hls.js playlist loader that answers from `known` (a Map of absolute URL → text, filled
+ * from the playback API's `playlists`, possibly after the loader is made) and hands any other
+ * URL to hls.js's own loader. The answer comes a microtask later, as from the network, with
+ * load stats that say it took no time.
  */
-export function inlinePlaylistLoader(BaseLoader, playlists) {
-  const known = new Map(Object.entries(playlists).map(([url, text]) => [absoluteUrl(url), text]));
+export function inlinePlaylistLoader(BaseLoader, known) {
   return class InlinePlaylistLoader extends BaseLoader {
     load(context, config, callbacks) {
       const text = known.get(absoluteUrl(context.url));
@@ -78,6 +78,40 @@ export function inlinePlaylistLoader(BaseLoader, playlists) {
       super.destroy();
     }
   };
+}
+
+// The bandwidth hls.js last measured, shared by every player of the page and kept on this
+// device for a day: the next player (a preload, the next visit) starts at the rendition it
+// affords instead of at the lowest one.
+const BANDWIDTH_KEY = 'cliffhanger.bandwidth';
+const BANDWIDTH_TTL_MS = 24 * 3600 * 1000;
+const DEFAULT_BANDWIDTH = 500_000; // hls.js's own default estimate (bits/s)
+let bandwidth = null;
+let bandwidthSaved = 0;
+
+export function knownBandwidth() {
+  if (bandwidth) return bandwidth;
+  try {
+    const saved = JSON.parse(window.localStorage.getItem(BANDWIDTH_KEY));
+    if (Number.isFinite(saved?.bps) && saved.bps > 0 && Date.now() - saved.at < BANDWIDTH_TTL_MS) {
+      bandwidth = saved.bps;
+    }
+  } catch {
+    // no storage (private mode, some WebViews): this page's measurements only
+  }
+  return bandwidth;
+}
+
+function noteBandwidth(bps) {
+  if (!Number.isFinite(bps) || bps <= 0) return;
+  bandwidth = bps;
+  if (Date.now() - bandwidthSaved < 10_000) return;
+  bandwidthSaved = Date.now();
+  try {
+    window.localStorage.setItem(BANDWIDTH_KEY, JSON.stringify({ bps: Math.round(bps), at: Date.now() }));
+  } catch {
+    // not kept across visits
+  }
 }
 
 function mseAvailable() {
@@ -157,6 +191,9 @@ export class Player {
     this.hls = null;
     this.attached = false;
     this.attachWanted = false;
+    this.preparation = null;        // prepare(): hls.js attached before the source is known
+    this.sourceSet = false;
+    this.playlistTexts = new Map(); // absolute URL -> playlist text (inlinePlaylistLoader)
     this.preloading = false;
     this.destroyed = false;
     this.onFatal = null;
@@ -177,10 +214,28 @@ export class Player {
   }
 
   /**
+   * hls.js only: make this player's hls.js instance and attach it to the <video> before the
+   * source is known, so MediaSource opens while the playback answer is still on its way (a deep
+   * link's first episode, boot.js). `load()` then gives it the source. `worker: false`
+   * transmuxes on the main thread: no worker to start and load before the first fragment can be
+   * parsed, for a player that starts while the main thread has nothing else to do.
+   */
+  prepare({ worker = true } = {}) {
+    if (this.engine !== 'hlsjs') return Promise.resolve();
+    this.preparation ??= loadHlsJs().then((Hls) => {
+      if (this.destroyed || this.hls) return;
+      this.createHls(Hls, { startAt: 0, worker });
+      this.attach();
+    });
+    return this.preparation;
+  }
+
+  /**
    * Load an HLS master playlist from `startAt` seconds. Resolves once the source is set, not when
    * buffered. `attach: false` (hls.js only) prefetches without a media element; call attach().
+   * `playlists` ({url: text}) are answered from memory instead of fetched.
    */
-  async load(manifestUrl, { startAt = 0, attach = true, playlists = null } = {}) {
+  async load(manifestUrl, { startAt = 0, attach = true, playlists = null, worker = true } = {}) {
     if (this.engine === 'native') {
       this.video.src = startAt > 0 ? `${manifestUrl}#t=${startAt}` : manifestUrl;
       this.attached = true;
@@ -191,11 +246,34 @@ export class Player {
       return;
     }
     const Hls = await loadHlsJs();
+    await this.preparation;
     if (this.destroyed) return;
+    const prepared = this.hls && !this.sourceSet ? this.hls : null;
+    const hls = prepared ?? this.createHls(Hls, { startAt, worker });
+    if (prepared) {
+      hls.config.startPosition = startAt > 0 ? startAt : -1;
+      hls.config.maxBufferLength = this.preloading ? PRELOAD_BUFFER_S : ACTIVE_BUFFER_S;
+    }
+    for (const [url, text] of Object.entries(playlists ?? {})) this.playlistTexts.set(absoluteUrl(url), text);
+    this.sourceSet = true;
+    hls.loadSource(manifestUrl);
+    if (attach || this.attachWanted) this.attach();
+  }
+
+  /** A new hls.js instance for this player (the previous one, if any, is destroyed). */
+  createHls(Hls, { startAt, worker }) {
+    this.playlistTexts = new Map();
     const hls = new Hls({
       workerPath: HLS_WORKER,
+      enableWorker: worker,
       capLevelToPlayerSize: true,
       startPosition: startAt > 0 ? startAt : -1,
+      // The first fragment comes from the rendition the last bandwidth measured on this device
+      // affords; with none yet (a first visit), hls.js's default estimate (500 kbps) picks the
+      // lowest, whose first fragment loads and decodes fastest. No separate bandwidth probe.
+      startLevel: -1,
+      testBandwidth: false,
+      abrEwmaDefaultEstimate: knownBandwidth() ?? DEFAULT_BANDWIDTH,
       // Ask for the first fragment as soon as the playlist is in, even before a media element is
       // attached (detached preloads) or its MediaSource is open (cold start).
       startFragPrefetch: true,
@@ -206,12 +284,12 @@ export class Player {
       subtitleTrackController: undefined,
       enableWebVTT: false,
       // Playlists that came with the playback answer are not fetched again.
-      ...(playlists && Object.keys(playlists).length
-        ? { pLoader: inlinePlaylistLoader(Hls.DefaultConfig.loader, playlists) }
-        : {}),
+      pLoader: inlinePlaylistLoader(Hls.DefaultConfig.loader, this.playlistTexts),
     });
     this.hls?.destroy();
     this.hls = hls;
+    this.attached = false;
+    this.sourceSet = false;
     let recoveredMedia = false;
     let retriedNetwork = false;
     hls.on(Hls.Events.ERROR, (_event, data) => {
@@ -238,8 +316,8 @@ export class Player {
       this.prefetched = true;
       this.onPrefetched?.();
     });
-    hls.loadSource(manifestUrl);
-    if (attach || this.attachWanted) this.attach();
+    hls.on(Hls.Events.FRAG_BUFFERED, () => noteBandwidth(hls.bandwidthEstimate));
+    return hls;
   }
 
   /** Attach a detached (prefetching) hls.js instance to this player's <video>. */
