@@ -19,19 +19,20 @@ function loadHlsJs() {
   return hlsModule;
 }
 
-let warmed = false;
+let workerWarmed = false;
 
 /**
- * Fetch and compile hls.js, and put its transmuxer worker in the HTTP cache, ahead of the first
- * playback (both are on the cold-start path otherwise: 374 KB to parse, then the worker script).
+ * Fetch and compile hls.js and, unless `worker: false`, put its transmuxer worker in the HTTP
+ * cache, ahead of the first playback (both are on the cold-start path otherwise: 374 KB to
+ * parse, then the worker script).
  */
-export function warmUpEngine() {
-  if (warmed || playbackEngine() !== 'hlsjs') return;
-  warmed = true;
+export function warmUpEngine({ worker = true } = {}) {
+  if (playbackEngine() !== 'hlsjs') return;
+  const loading = loadHlsJs();
+  if (!worker || workerWarmed) return;
+  workerWarmed = true;
   // The worker script only once hls.js is in: it is needed at the first fragment, after that.
-  loadHlsJs()
-    .then(() => fetch(HLS_WORKER, { credentials: 'same-origin' }))
-    .catch(() => {});
+  loading.then(() => fetch(HLS_WORKER, { credentials: 'same-origin' })).catch(() => {});
 }
 
 function absoluteUrl(url) {
@@ -156,8 +157,10 @@ export function preloadMode() {
   return forced === 'attached' ? 'attached' : 'detached';
 }
 
-// A deep link into the player: start on the engine while the app boots and asks the API.
-if (/^\/watch\//.test(window.location.pathname)) warmUpEngine();
+// A deep link into the player: start on the engine while boot.js asks the API. Its first
+// player transmuxes without the worker (boot.js); the worker script is fetched when the feed
+// starts, after that episode's first frame.
+if (/^\/watch\//.test(window.location.pathname)) warmUpEngine({ worker: false });
 
 /** Where to start an episode from the saved position: not in its last seconds (start over). */
 export function resumePoint(position, duration) {
