@@ -18,7 +18,9 @@ feed's active slide: the app's first render, or a committed swipe).
 - floor: the same measure for a bare page that does nothing but play episode 1 with the same
   hls.js, the same start-level policy (lowest rendition without a bandwidth estimate) and the
   same server (no app code, no API call, no UI): what any web player needs on this machine and
-  browser, as a yardstick for the cold start.
+  browser, as a yardstick for the cold start. Each app cold start is paired with one of the
+  floor page, in alternating order, and the per-pair difference is reported too: on a shared
+  machine both move together.
 - swipe: a real touch swipe (DevTools touch events) from episode N to the preloaded N+1;
   activation → first frame. Swipes back to the kept previous episode are reported apart.
 - memory: in a separate pass that sends nothing into the page but touch input, the JS heap after
@@ -249,12 +251,18 @@ def touch_swipe(cdp: Any, up: bool = True) -> None:
 
 
 def cold_starts(
-    browser: Any, url: str, runs: int, mode: str, problems: list[str]
+    browser: Any, url: str, runs: int, mode: str, problems: list[str], floor_url: str
 ) -> dict[str, list[float]]:
     """Navigation → the first frame of episode 1, and → its activation in the app's feed (the
-    app has loaded and rendered: the controls are on screen)."""
-    out: dict[str, list[float]] = {"cold": [], "cold_app": [], "reload": [], "reload_app": []}
-    for _ in range(runs):
+    app has loaded and rendered: the controls are on screen). Each run is paired with a cold
+    start of the floor page, the two in alternating order, so both see the same moment of a
+    shared machine."""
+    out: dict[str, list[float]] = {
+        "cold": [], "cold_app": [], "reload": [], "reload_app": [], "floor": []
+    }
+    for run in range(runs):
+        if run % 2 == 0:
+            out["floor"] += floor_starts(browser, floor_url, 1, problems)
         context = new_context(browser)
         page = context.new_page()
         watch_problems(page, problems)
@@ -267,6 +275,8 @@ def cold_starts(
         out["reload"].append(page.evaluate(EPISODE_FIRST_FRAME))
         out["reload_app"].append(page.evaluate(LAST_ACTIVATE))
         context.close()
+        if run % 2 == 1:
+            out["floor"] += floor_starts(browser, floor_url, 1, problems)
     return out
 
 
@@ -504,12 +514,12 @@ def main() -> int:
         warm.close()
         floor_page = write_floor_page(data_dir)
         floor_url = f"{server_url}{floor_page}?src={first_manifest(server_url, series_id)}"
-        print("floor: a bare hls.js page …", flush=True)
         floor_starts(browser, floor_url, 1, problems)  # its files' first requests
-        floor = floor_starts(browser, floor_url, args.runs, problems)
+        floor: list[float] = []
         for mode in modes:
-            print(f"[{mode}] cold starts …", flush=True)
-            starts = cold_starts(browser, url, args.runs, mode, problems)
+            print(f"[{mode}] cold starts, each paired with one of the floor page …", flush=True)
+            starts = cold_starts(browser, url, args.runs, mode, problems, floor_url)
+            floor = floor or starts["floor"]  # the default mode's pairs
             print(f"[{mode}] swipes …", flush=True)
             # Half the swipes go down to a preloaded episode: 2 * runs give `runs` samples.
             swiped = swipes(browser, url, 2 * args.runs, mode, problems)
@@ -525,6 +535,10 @@ def main() -> int:
             results[mode] = {
                 "cold_start": summary(starts["cold"]),
                 "cold_start_to_app_activation": summary(starts["cold_app"]),
+                # Per pair (same moment of the machine): the app's cold start minus the floor's.
+                "cold_start_over_floor": summary(
+                    [a - f for a, f in zip(starts["cold"], starts["floor"], strict=True)]
+                ),
                 "reload": summary(starts["reload"]),
                 "reload_to_app_activation": summary(starts["reload_app"]),
                 "swipe_to_preloaded_next": summary(forward),
@@ -618,7 +632,8 @@ def main() -> int:
     print(
         f"floor: a bare page that only plays episode 1 with the same hls.js (no app, no API, "
         f"same server and browser): first frame p50 {report['floor_cold_start']['p50_ms']:.0f} "
-        f"ms, p90 {report['floor_cold_start']['p90_ms']:.0f} ms"
+        f"ms, p90 {report['floor_cold_start']['p90_ms']:.0f} ms; the app's cold start over it, "
+        f"per pair: p50 {report['modes'][default]['cold_start_over_floor']['p50_ms']:.0f} ms"
     )
     print(
         f"\ntargets (default preload '{default}'): cold start p50 ≤ {TARGET_COLD_MS} ms: "

@@ -107,8 +107,16 @@ def _forget_account_ids(session: Session, _previous: object) -> None:
 
 
 def open_viewer_accounts(session: Session, viewer_id: str) -> None:
-    for kind in (AccountKind.viewer_paid, AccountKind.viewer_bonus, AccountKind.viewer_debt):
-        account(session, kind, viewer_id)
+    """A viewer's three wallet accounts (paid, bonus, debt) at zero, in one statement; those that
+    exist already are left as they are (race-free, as `account`). Every new viewer comes through
+    here, on the path of a deep link's first answer."""
+    now = utcnow()
+    rows = [
+        {"id": new_id(), "kind": kind, "owner_id": viewer_id, "unit": COIN, "balance": 0,
+         "created_at": now}
+        for kind in (AccountKind.viewer_paid, AccountKind.viewer_bonus, AccountKind.viewer_debt)
+    ]
+    session.execute(insert_ignore(session)(LedgerAccount).values(rows).on_conflict_do_nothing())
 
 
 @dataclass(frozen=True)
