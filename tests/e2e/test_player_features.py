@@ -27,9 +27,11 @@ from tests.e2e.season import DemoServer
 from cliffhanger.analytics.models import WatchEvent
 from cliffhanger.catalog.models import ProductClick, WatchProgress
 from cliffhanger.runtime import current
+from cliffhanger.web import pages as web_pages
 
 pytestmark = pytest.mark.e2e
 
+STATIC = web_pages.STATIC_DIR
 ACTIVE = '.slide[aria-current="true"]'
 ACTIVE_VIDEO = f"{ACTIVE} video"
 SHOP_URL = "https://shop.example/trench-coat"
@@ -580,6 +582,34 @@ def test_a_deep_link_plays_before_the_app_loads_and_the_feed_takes_that_player_o
         page, lambda: [e for e in stored_events(viewer) if e.type == "play"] or None
     )
     assert [(e.episode_id, e.position_s) for e in plays] == [(first, 0.0)]
+
+
+def test_the_early_stage_plays_the_episode_while_the_app_is_still_loading(
+    page: Page, features: Features, screenshot
+):
+    """With the app's main module held back, the deep link's episode already plays, full size,
+    on boot.js's stage; when the app arrives it takes over the same, still playing, video."""
+    main = (STATIC / "js" / "main.js").read_text(encoding="utf-8")
+    page.route(
+        "**/static/js/main.js",
+        lambda route: route.fulfill(
+            status=200, content_type="text/javascript",
+            body="await new Promise((resolve) => setTimeout(resolve, 2000));\n" + main,
+        ),
+    )
+    page.goto(features.demo.watch_url(1))
+    page.wait_for_function(
+        "() => { const v = document.querySelector('.early-stage video');"
+        " return v && !v.paused && v.currentTime > 0.2; }"
+    )
+    assert page.locator(".feed").count() == 0  # the app has not rendered
+    box = page.locator(".early-stage video").bounding_box()
+    assert box is not None and box["width"] == 390 and box["height"] == 844
+    screenshot(page, "player-early-stage")
+    started = page.evaluate("document.querySelector('.early-stage video').currentTime")
+    wait_playing(page, 1)
+    assert page.locator(".early-stage").count() == 0
+    assert media(page, "currentTime") > started  # the same playback, not a new one from 0
 
 
 def test_no_early_stage_for_a_locked_episode_or_an_unknown_series(
