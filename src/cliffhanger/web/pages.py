@@ -77,16 +77,8 @@ def module_graph(entries: tuple[str, ...] = ENTRY_MODULES) -> tuple[str, ...]:
 
 def page_modules(view: str) -> tuple[str, ...]:
     """What a page preloads: the app's core, then the first screen's own modules (main.js
-    imports each screen when it is shown: the same route → module map as VIEWS there). The
-    player page adds hls.js (374 KB to compile before the first frame)."""
-    graph = module_graph((*ENTRY_MODULES, VIEW_MODULES[view]))
-    if view != "watch":
-        return graph
-    # The player page: boot.js starts the first episode's player as soon as its playback answer
-    # is in, so the player and hls.js come right after boot's own modules.
-    first = ("js/player.js", HLS_MODULE)
-    boot = module_graph(ENTRY_MODULES[:1])
-    return (*boot, *first, *(m for m in graph if m not in boot and m not in first))
+    imports each screen when it is shown: the same route → module map as VIEWS there)."""
+    return module_graph((*ENTRY_MODULES, VIEW_MODULES[view]))
 
 
 def shell_modules(view: str) -> tuple[str, ...]:

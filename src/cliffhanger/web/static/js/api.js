@@ -165,8 +165,8 @@ export class ApiClient {
     return this.request('GET', `/series?lang=${encodeURIComponent(getLocale())}`);
   }
 
-  getSeries(seriesId, lang = getLocale()) {
-    return this.request('GET', `/series/${encodeURIComponent(seriesId)}?lang=${encodeURIComponent(lang)}`);
+  getSeries(seriesId) {
+    return this.request('GET', `/series/${encodeURIComponent(seriesId)}?lang=${encodeURIComponent(getLocale())}`);
   }
 
   /** 200 → {manifest_url, expires_at, poster_url}; a locked episode throws ProblemError 402. */

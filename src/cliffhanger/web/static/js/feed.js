@@ -430,8 +430,8 @@ export class EpisodeFeed extends EventTarget {
       return null; // the viewer swiped on while we waited
     }
     const slide = this.slideOf(episode.id);
-    // A deep link's first episode may already be loading: boot.js made its player (detached,
-    // like a preload) as soon as the playback answer came, while the app was still loading.
+    // A deep link's first episode may already be playing: boot.js started it on its own stage
+    // as soon as the playback answer came, before the app had loaded.
     const taken = startAt === null ? await this.takeEarlyPlayer(episode, info) : null;
     const early = taken?.player ?? null;
     if (!this.keptIds().has(episode.id)) {
@@ -440,11 +440,7 @@ export class EpisodeFeed extends EventTarget {
       this.setState(episode.id, 'idle');
       return null;
     }
-    const player = early ?? new Player({
-      poster: info.poster_url || episode.poster_url || '',
-      muted: true,
-      rate: this.rate,
-    });
+    const player = early ?? new Player({ poster: info.poster_url || episode.poster_url || '', muted: true });
     player.video.setAttribute('aria-label', t('feed.slide', { n: episode.number, title: episode.title }));
     player.setRate(this.rate);
     // Resume where the viewer left off (the server sends null for a finished episode).

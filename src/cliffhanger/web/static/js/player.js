@@ -90,7 +90,7 @@ const DEFAULT_BANDWIDTH = 500_000; // hls.js's own default estimate (bits/s)
 let bandwidth = null;
 let bandwidthSaved = 0;
 
-export function knownBandwidth() {
+function knownBandwidth() {
   if (bandwidth) return bandwidth;
   try {
     const saved = JSON.parse(window.localStorage.getItem(BANDWIDTH_KEY));
@@ -255,7 +255,7 @@ export class Player {
     const hls = prepared ?? this.createHls(Hls, { startAt, worker });
     if (prepared) {
       hls.config.startPosition = startAt > 0 ? startAt : -1;
-      hls.config.maxBufferLength = this.preloading ? PRELOAD_BUFFER_S : ACTIVE_BUFFER_S;
+      hls.config.maxBufferLength = this.bufferGoal();
     }
     for (const [url, text] of Object.entries(playlists ?? {})) this.playlistTexts.set(absoluteUrl(url), text);
     this.sourceSet = true;
@@ -280,7 +280,7 @@ export class Player {
       // Ask for the first fragment as soon as the playlist is in, even before a media element is
       // attached (detached preloads) or its MediaSource is open (cold start).
       startFragPrefetch: true,
-      maxBufferLength: this.preloading ? PRELOAD_BUFFER_S : ACTIVE_BUFFER_S,
+      maxBufferLength: this.bufferGoal(),
       backBufferLength: 30,
       // Subtitles come as <track> elements (see setSubtitles); hls.js must not add its own.
       subtitleStreamController: undefined,
@@ -415,7 +415,12 @@ export class Player {
   /** A preloaded player buffers only the first seconds; the active one buffers ahead freely. */
   setPreloading(preloading) {
     this.preloading = preloading;
-    if (this.hls) this.hls.config.maxBufferLength = preloading ? PRELOAD_BUFFER_S : ACTIVE_BUFFER_S;
+    if (this.hls) this.hls.config.maxBufferLength = this.bufferGoal();
+  }
+
+  /** Seconds of media hls.js keeps loaded ahead of the playhead. */
+  bufferGoal() {
+    return this.preloading ? PRELOAD_BUFFER_S : ACTIVE_BUFFER_S;
   }
 
   destroy() {

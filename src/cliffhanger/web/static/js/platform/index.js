@@ -19,8 +19,6 @@ import { detectPlatform } from './detect.js';
 import { TikTokPlatform } from './tiktok.js';
 import { WebPlatform } from './web.js';
 
-export { detectPlatform };
-
 function create() {
   return detectPlatform() === 'tiktok' ? new TikTokPlatform(window) : new WebPlatform(window);
 }
