@@ -305,7 +305,7 @@ def write_floor_page(data_dir: Path) -> str:
     """A bare page that only plays an HLS URL with the same hls.js (no app, no API calls, no
     UI), served by the same server from the media folder: the floor under the app's cold start
     on this machine and browser."""
-    from cliffhanger.web.pages import HLS_MODULE
+    from cliffhanger.web.viewer.pages import HLS_MODULE
 
     folder = data_dir / "media" / "hls" / "bench-floor"
     folder.mkdir(parents=True, exist_ok=True)

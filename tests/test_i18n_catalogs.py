@@ -1,4 +1,4 @@
-"""The viewer app's language catalogs (`web/static/i18n/{locale}/{namespace}.json`) stay whole:
+"""The viewer app's language catalogs (`web/viewer/static/i18n/{locale}/{namespace}.json`) stay whole:
 every supported locale has every namespace the app loads, every English `app` text is translated,
 no stray keys, placeholders match, plural forms fit the language."""
 
@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from cliffhanger.web.pages import WEB_DIR
+from cliffhanger.web.viewer.pages import WEB_DIR
 
 I18N = WEB_DIR / "static" / "i18n"
 I18N_JS = (WEB_DIR / "static" / "js" / "i18n.js").read_text(encoding="utf-8")

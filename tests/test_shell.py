@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from cliffhanger.app import AppFiles, create_app
-from cliffhanger.web import pages
+from cliffhanger.web.viewer import pages
 
 JS = pages.STATIC_DIR / "js"
 DYNAMIC_IMPORT = re.compile(r"import\(\s*['\"](\.{1,2}/[^'\"]+\.js)['\"]\s*\)")

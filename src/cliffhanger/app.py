@@ -26,7 +26,7 @@ from cliffhanger.runtime import Runtime, install
 
 log = logging.getLogger(__name__)
 
-WEB_DIR = Path(__file__).parent / "web"
+WEB_DIR = Path(__file__).parent / "web" / "viewer"
 PROBLEM = "application/problem+json"
 
 
@@ -297,7 +297,7 @@ def create_app(
     from cliffhanger.commerce.api import router as commerce_router
     from cliffhanger.playback.api import router as playback_router
     from cliffhanger.playback.start import router as watch_router
-    from cliffhanger.web.pages import router as pages_router
+    from cliffhanger.web.viewer.pages import router as pages_router
 
     for router in (
         viewers_router,

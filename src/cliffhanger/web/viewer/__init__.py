@@ -1,0 +1,1 @@
+"""The viewer app: the HTML shell, its ES modules, styles and language catalogs."""
