@@ -58,9 +58,9 @@ from pathlib import Path
 from typing import Any
 
 from cliffhanger import migrate
-from cliffhanger.config import Settings
 from cliffhanger.demo import seed_demo
-from cliffhanger.runtime import Runtime, install
+from cliffhanger.kit.config import Settings
+from cliffhanger.kit.runtime import Runtime, install
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -65,14 +65,15 @@ import httpx
 from sqlalchemy import create_engine, func, select, text
 
 from cliffhanger import migrate
+from cliffhanger.access import unlock as service
 from cliffhanger.accounts import service as accounts
 from cliffhanger.catalog import service as catalog
 from cliffhanger.catalog.models import Episode, EpisodeStatus
-from cliffhanger.commerce import ledger, service
-from cliffhanger.commerce.models import Entitlement, LotKind
-from cliffhanger.config import Settings
-from cliffhanger.db import new_id
-from cliffhanger.runtime import Runtime, install
+from cliffhanger.kit.config import Settings
+from cliffhanger.kit.db import new_id
+from cliffhanger.kit.runtime import Runtime, install
+from cliffhanger.ledger import service as ledger
+from cliffhanger.ledger.models import Entitlement, LotKind
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("CLIFFHANGER_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

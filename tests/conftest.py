@@ -17,8 +17,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from cliffhanger import migrate
-from cliffhanger.config import Settings
-from cliffhanger.runtime import Runtime, install
+from cliffhanger.kit.config import Settings
+from cliffhanger.kit.runtime import Runtime, install
+
+# The money fixtures (`clock`, `client`) serve the access, ledger, orders, pricing and
+# subscriptions suites alike.
+pytest_plugins = ["tests.money"]
 
 PG_ADMIN_URL = os.environ.get(
     "CLIFFHANGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

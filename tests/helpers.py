@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from cliffhanger.accounts import service as accounts
 from cliffhanger.catalog import service as catalog
 from cliffhanger.catalog.models import Episode, EpisodeStatus
-from cliffhanger.media import service as media
+from cliffhanger.ingest import service as media
+from cliffhanger.kit.runtime import Runtime
 from cliffhanger.media.commands import build_synthetic_master_command
 from cliffhanger.media.runner import run_ffmpeg
-from cliffhanger.runtime import Runtime
 
 _MASTER_CACHE: dict[tuple[float, int, int, bool], Path] = {}
 
@@ -69,7 +69,7 @@ def new_viewer(client: TestClient) -> dict[str, str]:
 
 
 def viewer_id(client: TestClient, headers: dict[str, str]) -> str:
-    from cliffhanger.security import verify
+    from cliffhanger.kit.security import verify
 
     rt: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
     return str(verify(rt.settings.signing_key, "viewer", headers["Authorization"].split()[1])["v"])

@@ -9,9 +9,9 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from cliffhanger.commerce import ledger
-from cliffhanger.commerce.models import LedgerAccount, LotKind
-from cliffhanger.runtime import Runtime
+from cliffhanger.kit.runtime import Runtime
+from cliffhanger.ledger import service as ledger
+from cliffhanger.ledger.models import LedgerAccount, LotKind
 
 
 def _cli(rt: Runtime, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

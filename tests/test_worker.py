@@ -21,9 +21,9 @@ from tests.helpers import make_master, wait_for_status
 from cliffhanger.accounts import service as accounts
 from cliffhanger.catalog import service as catalog
 from cliffhanger.catalog.models import Episode, EpisodeStatus
-from cliffhanger.media import service as media
-from cliffhanger.queue import enqueue_after_commit
-from cliffhanger.runtime import Runtime
+from cliffhanger.ingest import service as media
+from cliffhanger.kit.queue import enqueue_after_commit
+from cliffhanger.kit.runtime import Runtime
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from starlette.staticfiles import NotModifiedResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cliffhanger import __version__
-from cliffhanger.config import Settings
-from cliffhanger.errors import DomainError
-from cliffhanger.runtime import Runtime, install
+from cliffhanger.kit.config import Settings
+from cliffhanger.kit.errors import DomainError
+from cliffhanger.kit.runtime import Runtime, install
 
 log = logging.getLogger(__name__)
 
@@ -287,29 +287,35 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    from cliffhanger.accounts.api import router as viewers_router
+    from cliffhanger.access.api import router as access_router
+    from cliffhanger.access.api_ads import router as ads_router
+    from cliffhanger.access.viewers import router as viewers_router
     from cliffhanger.analytics.api import router as analytics_router
-    from cliffhanger.catalog.api import router as catalog_router
-    from cliffhanger.catalog.api import studio as studio_router
-    from cliffhanger.catalog.studio_api import router as studio_meta_router
-    from cliffhanger.catalog.viewer_api import redirects as redirects_router
-    from cliffhanger.catalog.viewer_api import router as discovery_router
-    from cliffhanger.commerce.api import router as commerce_router
+    from cliffhanger.catalog.studio_api import router as studio_catalog_router
+    from cliffhanger.discovery.api import redirects as redirects_router
+    from cliffhanger.discovery.api import router as discovery_router
+    from cliffhanger.discovery.series_api import router as series_router
+    from cliffhanger.ingest.api import studio_router as studio_ingest_router
+    from cliffhanger.orders.api import router as orders_router
+    from cliffhanger.orders.api import studio as studio_pricing_router
     from cliffhanger.playback.api import router as playback_router
     from cliffhanger.playback.start import router as watch_router
     from cliffhanger.web.viewer.pages import router as pages_router
 
     for router in (
         viewers_router,
-        catalog_router,
-        studio_router,
-        commerce_router,
+        series_router,
+        studio_catalog_router,
+        studio_ingest_router,
+        access_router,
+        orders_router,
+        ads_router,
+        studio_pricing_router,
         playback_router,
         watch_router,
         pages_router,
         discovery_router,
         redirects_router,
-        studio_meta_router,
         analytics_router,
     ):
         app.include_router(router)

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cliffhanger.config import Settings
+from cliffhanger.kit.config import Settings
 
 app = typer.Typer(
     help="Cliffhanger: the engine for vertical mini-drama series.", no_args_is_help=True
@@ -46,7 +46,7 @@ def _settings(host: str | None = None, port: int | None = None) -> Settings:
 
 def _runtime(settings: Settings, *, migrate: bool = True):  # type: ignore[no-untyped-def]
     from cliffhanger import migrate as migrations
-    from cliffhanger.runtime import Runtime, install
+    from cliffhanger.kit.runtime import Runtime, install
 
     rt = install(Runtime.build(settings))
     if migrate:
@@ -143,7 +143,7 @@ def db_upgrade() -> None:
 def db_check() -> None:
     """Migrate an empty scratch database and fail if the models and migrations differ."""
     from cliffhanger import migrate as migrations
-    from cliffhanger.db import make_engine
+    from cliffhanger.kit.db import make_engine
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), database_url=None)
@@ -163,7 +163,7 @@ def db_check() -> None:
 def db_revision(message: str = typer.Argument(..., help="What the migration does.")) -> None:
     """Autogenerate a migration from the models (against a scratch database at head)."""
     from cliffhanger import migrate as migrations
-    from cliffhanger.db import make_engine
+    from cliffhanger.kit.db import make_engine
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), database_url=None)
@@ -177,7 +177,7 @@ def db_revision(message: str = typer.Argument(..., help="What the migration does
 def org_create(name: str = typer.Argument(..., help="The organisation's name.")) -> None:
     """Create an organisation and print its API key (shown once; stored hashed)."""
     from cliffhanger.accounts import service as accounts
-    from cliffhanger.errors import DomainError
+    from cliffhanger.kit.errors import DomainError
 
     rt = _runtime(_settings())
     try:
@@ -194,7 +194,7 @@ def org_create(name: str = typer.Argument(..., help="The organisation's name."))
 @ledger_app.command("verify")
 def ledger_verify() -> None:
     """Replay the journal and check every ledger invariant; exits 1 on any violation."""
-    from cliffhanger.commerce.ledger import verify_ledger
+    from cliffhanger.finance.verify import verify_ledger
 
     rt = _runtime(_settings())
     with rt.db.session() as session:

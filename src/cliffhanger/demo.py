@@ -15,11 +15,11 @@ from cliffhanger.accounts import service as accounts
 from cliffhanger.accounts.models import Organisation
 from cliffhanger.catalog import service as catalog
 from cliffhanger.catalog.models import Episode, EpisodeStatus, Series
-from cliffhanger.media import service as media
+from cliffhanger.ingest import service as media
+from cliffhanger.kit.runtime import Runtime
 from cliffhanger.media.commands import build_synthetic_master_command
 from cliffhanger.media.ffmpeg import ffmpeg_exe
 from cliffhanger.media.runner import run_ffmpeg
-from cliffhanger.runtime import Runtime
 
 DEMO_ORG = "Cliffhanger Demo Studio"
 DEMO_SERIES = "The Last Voicemail"

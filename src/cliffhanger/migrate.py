@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 import cliffhanger.models  # noqa: F401
-from cliffhanger.db import Base
+from cliffhanger.kit.db import Base
 
 SCRIPT_DIR = Path(__file__).parent / "migrations"
 

@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.catalog.world import db_series, event
+from tests.world import db_series, event
 from tests.helpers import make_org, new_viewer, viewer_id
 
 from cliffhanger.analytics import service as analytics
 from cliffhanger.analytics.models import WatchEvent
 from cliffhanger.app import create_app
-from cliffhanger.db import utcnow
+from cliffhanger.kit.db import utcnow
 
 
 @pytest.fixture

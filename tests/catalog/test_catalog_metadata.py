@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from tests.catalog.world import db_series
+from tests.world import db_series
 from tests.helpers import make_org, new_viewer, org_headers
 
 from cliffhanger.app import create_app
-from cliffhanger.db import utcnow
+from cliffhanger.kit.db import utcnow
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
-from tests.catalog.world import db_series
+from tests.world import db_series
 from tests.helpers import make_org, new_viewer, org_headers, viewer_id
 
 from cliffhanger.app import create_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cliffhanger.catalog import webvtt
-from cliffhanger.errors import Invalid
+from cliffhanger.kit.errors import Invalid
 
 GOOD = """WEBVTT - episode 1
 Kind: captions

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from tests.e2e.season import DemoServer
 from tests.helpers import make_master, org_headers, publish_series
 
-from cliffhanger.runtime import Runtime
+from cliffhanger.kit.runtime import Runtime
 
 DEMO_GENRES = ["thriller", "mystery"]
 DEMO_TAGS = ["time loop", "sisters", "night shift"]

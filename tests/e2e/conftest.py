@@ -20,9 +20,9 @@ from tests.helpers import LiveServer
 
 from cliffhanger import migrate
 from cliffhanger.app import create_app
-from cliffhanger.config import Settings
 from cliffhanger.demo import seed_demo
-from cliffhanger.runtime import Runtime, install
+from cliffhanger.kit.config import Settings
+from cliffhanger.kit.runtime import Runtime, install
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

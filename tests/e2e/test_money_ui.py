@@ -23,11 +23,11 @@ from tests.fakes.tiktok import FakeTikTok
 from tests.helpers import LiveServer, org_headers
 
 from cliffhanger import migrate
-from cliffhanger import runtime as runtime_module
 from cliffhanger.app import create_app
-from cliffhanger.config import Settings
 from cliffhanger.demo import seed_demo
-from cliffhanger.runtime import Runtime, install
+from cliffhanger.kit import runtime as runtime_module
+from cliffhanger.kit.config import Settings
+from cliffhanger.kit.runtime import Runtime, install
 
 pytestmark = pytest.mark.e2e
 

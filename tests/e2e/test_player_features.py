@@ -26,7 +26,7 @@ from tests.e2e.season import DemoServer
 
 from cliffhanger.analytics.models import WatchEvent
 from cliffhanger.catalog.models import ProductClick, WatchProgress
-from cliffhanger.runtime import current
+from cliffhanger.kit.runtime import current
 from cliffhanger.web.viewer import pages as web_pages
 
 pytestmark = pytest.mark.e2e

@@ -22,7 +22,7 @@ from tests.e2e.season import DemoServer
 from tests.fakes.tiktok import FakeTikTok
 
 from cliffhanger.accounts.models import Viewer
-from cliffhanger.runtime import current
+from cliffhanger.kit.runtime import current
 
 pytestmark = pytest.mark.e2e
 

@@ -21,7 +21,7 @@ from tests.e2e.catalogue import (
 )
 from tests.e2e.season import FREE_EPISODES, PRICE_COINS, DemoServer
 
-from cliffhanger import runtime
+from cliffhanger.kit import runtime
 
 pytestmark = pytest.mark.e2e
 

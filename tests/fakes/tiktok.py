@@ -26,7 +26,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import JSONResponse
 from tests.helpers import LiveServer
 
-from cliffhanger.tiktok import signature
+from cliffhanger.integrations.tiktok import signature
 
 PAID_EVENT = "minis.trade_order.redeem.success"
 REFUND_EVENT = "minis.trade_order.redeem.refund_traceback"

@@ -16,7 +16,7 @@ from tests.helpers import LiveServer, make_master, make_org, new_viewer, org_hea
 
 from cliffhanger.app import create_app
 from cliffhanger.catalog.models import Episode, EpisodeStatus
-from cliffhanger.media import service as media
+from cliffhanger.ingest import service as media
 from cliffhanger.media.ffmpeg import ffmpeg_exe
 
 VTT = b"""WEBVTT

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cliffhanger.db import Base, UTCDateTime, new_id, utcnow
+from cliffhanger.kit.db import Base, UTCDateTime, new_id, utcnow
 
 
 class Organisation(Base):

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cliffhanger.accounts.models import ApiKey, Organisation, Viewer
-from cliffhanger.errors import Invalid, Unauthorized
-from cliffhanger.security import BadToken, hash_secret, new_api_key, sign, split_api_key, verify
+from cliffhanger.kit.errors import Invalid, Unauthorized
+from cliffhanger.kit.security import BadToken, hash_secret, new_api_key, sign, split_api_key, verify
 
 VIEWER_TOKEN_PURPOSE = "viewer"  # noqa: S105 (a MAC domain label, not a secret)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from cliffhanger.accounts.deps import ViewerDep
 from cliffhanger.analytics import service
 from cliffhanger.analytics.schemas import EventBatch, EventResult
-from cliffhanger.deps import RuntimeDep, ViewerDep
+from cliffhanger.kit.http import RuntimeDep
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 

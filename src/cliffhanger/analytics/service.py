@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from cliffhanger.analytics.models import WatchEvent
 from cliffhanger.catalog.models import Episode, EpisodeStatus, SeriesGenre
-from cliffhanger.db import utcnow
-from cliffhanger.errors import Invalid
+from cliffhanger.kit.db import utcnow
+from cliffhanger.kit.errors import Invalid
 
 # ----- limits ------------------------------------------------------------------------------------
 
@@ -149,7 +149,7 @@ def ingest(session: Session, viewer_id: str, events: list[EventIn],
         })
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    from cliffhanger.db import new_id
+    from cliffhanger.kit.db import new_id
 
     for row in rows:
         row["id"] = new_id()

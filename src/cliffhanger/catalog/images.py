@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
-from cliffhanger.errors import Invalid
-from cliffhanger.storage import BlobStore
+from cliffhanger.kit.errors import Invalid
+from cliffhanger.kit.storage import BlobStore
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cliffhanger.catalog.models import Series, SeriesLocalization
-from cliffhanger.errors import Invalid
+from cliffhanger.kit.errors import Invalid
 
 DEFAULT_LOCALE = "en"
 

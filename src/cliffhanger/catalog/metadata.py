@@ -24,8 +24,8 @@ from cliffhanger.catalog.models import (
     SeriesTag,
 )
 from cliffhanger.catalog.service import series_for_org
-from cliffhanger.db import utcnow
-from cliffhanger.errors import Invalid, NotFound
+from cliffhanger.kit.db import utcnow
+from cliffhanger.kit.errors import Invalid, NotFound
 
 # ----- limits ------------------------------------------------------------------------------------
 

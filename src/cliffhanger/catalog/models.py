@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cliffhanger.db import Base, UTCDateTime, new_id, utcnow
+from cliffhanger.kit.db import Base, UTCDateTime, new_id, utcnow
 
 
 class Series(Base):

@@ -25,10 +25,10 @@ from cliffhanger.catalog.models import (
     Series,
 )
 from cliffhanger.catalog.service import episode_for_org, series_for_org
-from cliffhanger.config import Settings
-from cliffhanger.errors import Invalid, NotFound
-from cliffhanger.security import BadToken, sign, verify
-from cliffhanger.storage import BlobStore
+from cliffhanger.kit.config import Settings
+from cliffhanger.kit.errors import Invalid, NotFound
+from cliffhanger.kit.security import BadToken, sign, verify
+from cliffhanger.kit.storage import BlobStore
 
 MAX_PRODUCTS_PER_SERIES = 200
 MAX_PLACEMENTS_PER_EPISODE = 20

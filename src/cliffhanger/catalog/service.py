@@ -6,17 +6,12 @@ object of another organisation exactly as if it did not exist.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cliffhanger.accounts.models import Organisation
 from cliffhanger.catalog.models import Episode, EpisodeStatus, Series
-from cliffhanger.commerce import access as commerce_access
-from cliffhanger.commerce import pricing
-from cliffhanger.commerce.models import Entitlement
-from cliffhanger.errors import Conflict, Invalid, NotFound
+from cliffhanger.kit.errors import Conflict, Invalid, NotFound
 
 MAX_EPISODES = 500
 MAX_PRICE_COINS = 100_000
@@ -98,10 +93,6 @@ def check_episode_slot(session: Session, series: Series, number: int, title: str
     return title
 
 
-def is_free(series: Series, episode: Episode) -> bool:
-    return episode.number <= series.free_episodes
-
-
 # ----- viewer side -------------------------------------------------------------------------------
 
 
@@ -143,47 +134,5 @@ def viewable_episode(session: Session, episode_id: str) -> tuple[Series, Episode
     return series, episode
 
 
-def entitled_episode_ids(session: Session, viewer_id: str, series_id: str) -> set[str]:
-    return set(
-        session.scalars(
-            select(Entitlement.episode_id).where(
-                Entitlement.viewer_id == viewer_id, Entitlement.series_id == series_id
-            )
-        )
-    )
-
-
-@dataclass(frozen=True)
-class EpisodeAccess:
-    episode: Episode
-    free: bool
-    unlocked: bool
-    price_coins: int
-
-
-def series_access(session: Session, viewer_id: str, series: Series) -> list[EpisodeAccess]:
-    """Each ready episode for this viewer: open or not (an entitlement, or a pass or subscription
-    covering the whole series) and what it costs them (their locked price, channel discount)."""
-    entitled = entitled_episode_ids(session, viewer_id, series.id)
-    series_wide = commerce_access.series_wide_access(session, viewer_id, series.id) is not None
-    price = pricing.episode_price(session, viewer_id, series)
-    out = []
-    for ep in ready_episodes(session, series.id):
-        free = is_free(series, ep)
-        out.append(
-            EpisodeAccess(
-                episode=ep, free=free, unlocked=free or series_wide or ep.id in entitled,
-                price_coins=0 if free else price,
-            )
-        )
-    return out
-
-
-def cost_to_finish(access: list[EpisodeAccess]) -> int:
-    """What the still-locked episodes of a series cost this viewer, all told."""
-    return sum(a.price_coins for a in access if not a.unlocked)
-
-
-def may_watch(session: Session, viewer_id: str, series: Series, episode: Episode) -> bool:
-    """Free, entitled, or covered by a pass or subscription at this moment (commerce.access)."""
-    return commerce_access.episode_access(session, viewer_id, series, episode) is not None
+def is_free(series: Series, episode: Episode) -> bool:
+    return episode.number <= series.free_episodes

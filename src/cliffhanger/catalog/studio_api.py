@@ -7,12 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from cliffhanger.catalog import cards, images, localization, metadata, products, subtitles, webvtt
+from cliffhanger.accounts.deps import OrgDep
+from cliffhanger.catalog import (
+    images,
+    localization,
+    metadata,
+    products,
+    service,
+    subtitles,
+    urls,
+    webvtt,
+)
 from cliffhanger.catalog import service as catalog
-from cliffhanger.catalog.api import studio_series_detail
-from cliffhanger.catalog.models import EpisodeSubtitle, Product
+from cliffhanger.catalog.models import Episode, EpisodeSubtitle, Product, Series
 from cliffhanger.catalog.schemas import (
     CastIn,
     CastList,
@@ -25,17 +35,20 @@ from cliffhanger.catalog.schemas import (
     PlacementView,
     ProductIn,
     ProductPatch,
+    SeriesCreate,
     SeriesPatch,
+    StudioEpisode,
     StudioProduct,
     StudioProductList,
+    StudioSeries,
     StudioSeriesDetail,
     StudioSubtitle,
     StudioSubtitleList,
 )
-from cliffhanger.config import Settings
-from cliffhanger.deps import OrgDep, RuntimeDep
-from cliffhanger.errors import Invalid, NotFound
-from cliffhanger.uploads import read_multipart
+from cliffhanger.kit.config import Settings
+from cliffhanger.kit.errors import Invalid, NotFound
+from cliffhanger.kit.http import RuntimeDep
+from cliffhanger.kit.uploads import read_multipart
 
 router = APIRouter(prefix="/api/v1/studio", tags=["studio"])
 
@@ -190,7 +203,7 @@ def _studio_subtitle(settings: Settings, row: EpisodeSubtitle,
     if published is not None:
         for track in published.tracks:
             if track.lang == row.lang:
-                url = cards.media_url(settings, track.vtt_key)
+                url = urls.media_url(settings, track.vtt_key)
     return StudioSubtitle(
         lang=row.lang, label=row.label, cue_count=row.cue_count,
         source_format=row.source_format,  # type: ignore[arg-type]
@@ -379,3 +392,66 @@ def delete_placement(placement_id: str, rt: RuntimeDep, org: OrgDep) -> Response
     with rt.db.session() as session:
         products.delete_placement(session, org, placement_id)
     return Response(status_code=204)
+
+
+def _studio_series(series: Series) -> StudioSeries:
+    return StudioSeries(
+        id=series.id, title=series.title, synopsis=series.synopsis,
+        free_episodes=series.free_episodes, price_coins=series.price_coins,
+        created_at=series.created_at,
+    )
+
+
+def studio_episode(episode: Episode) -> StudioEpisode:
+    return StudioEpisode(
+        id=episode.id, series_id=episode.series_id, number=episode.number, title=episode.title,
+        status=episode.status.value, error=episode.error, progress=episode.progress,
+        attempts=episode.attempts, duration_s=round(episode.duration_s, 3), width=episode.width,
+        height=episode.height, encrypted=episode.encrypted,
+        renditions=episode.renditions.split(",") if episode.renditions else [],
+    )
+
+
+def studio_series_detail(
+    session: Session, settings: Settings, series: Series
+) -> StudioSeriesDetail:
+    episodes = [studio_episode(e) for e in service.org_episodes(session, series)]
+    return StudioSeriesDetail(
+        **_studio_series(series).model_dump(), episodes=episodes, language=series.language,
+        published_at=series.published_at,
+        cover_url=urls.media_url(settings, series.cover_key) if series.cover_key else None,
+        genres=metadata.genres_of(session, [series.id])[series.id],
+        tags=metadata.tags_of(session, [series.id])[series.id],
+        cast=[CastView(**vars(c)) for c in metadata.cast_of(session, series.id)],
+        localizations=[loc.lang for loc in metadata.localizations_of(session, series.id)],
+    )
+
+
+@router.post("/series", status_code=201, response_model=StudioSeries)
+def create_series(body: SeriesCreate, rt: RuntimeDep, org: OrgDep) -> StudioSeries:
+    with rt.db.session() as session:
+        series = service.create_series(
+            session, org, title=body.title, synopsis=body.synopsis,
+            free_episodes=body.free_episodes, price_coins=body.price_coins,
+        )
+        metadata.reindex(session, series)
+        return _studio_series(series)
+
+
+@router.get("/series", response_model=list[StudioSeries])
+def list_studio_series(rt: RuntimeDep, org: OrgDep) -> list[StudioSeries]:
+    with rt.db.session() as session:
+        return [_studio_series(s) for s in service.list_org_series(session, org)]
+
+
+@router.get("/series/{series_id}", response_model=StudioSeriesDetail)
+def get_studio_series(series_id: str, rt: RuntimeDep, org: OrgDep) -> StudioSeriesDetail:
+    with rt.db.session() as session:
+        series = service.series_for_org(session, org, series_id)
+        return studio_series_detail(session, rt.settings, series)
+
+
+@router.get("/episodes/{episode_id}", response_model=StudioEpisode)
+def get_studio_episode(episode_id: str, rt: RuntimeDep, org: OrgDep) -> StudioEpisode:
+    with rt.db.session() as session:
+        return studio_episode(service.episode_for_org(session, org, episode_id))

@@ -32,9 +32,9 @@ from cliffhanger.accounts.models import Organisation
 from cliffhanger.catalog import localization, webvtt
 from cliffhanger.catalog.models import Episode, EpisodeStatus, EpisodeSubtitle
 from cliffhanger.catalog.service import episode_for_org
-from cliffhanger.config import Settings
-from cliffhanger.errors import Invalid, NotFound
-from cliffhanger.storage import BlobStore, StorageError
+from cliffhanger.kit.config import Settings
+from cliffhanger.kit.errors import Invalid, NotFound
+from cliffhanger.kit.storage import BlobStore, StorageError
 
 log = logging.getLogger(__name__)
 

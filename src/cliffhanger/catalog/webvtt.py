@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cliffhanger.errors import Invalid
+from cliffhanger.kit.errors import Invalid
 
 MAX_SUBTITLE_BYTES = 512 * 1024
 MAX_CUES = 5000

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import cliffhanger.models  # noqa: F401  (registers every table)
-from cliffhanger.db import Base
+from cliffhanger.kit.db import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from cliffhanger.catalog import library
-from cliffhanger.catalog.presenters import LangDep
+from cliffhanger.accounts.deps import ViewerDep
+from cliffhanger.catalog import urls
 from cliffhanger.catalog.schemas import SubtitleTrack
-from cliffhanger.deps import RuntimeDep, ViewerDep
-from cliffhanger.errors import PaymentRequired
+from cliffhanger.discovery import library
+from cliffhanger.discovery.presenters import LangDep
+from cliffhanger.kit.errors import PaymentRequired
+from cliffhanger.kit.http import RuntimeDep
 from cliffhanger.playback import service
 from cliffhanger.playback.schemas import PlaybackResponse
 
@@ -35,7 +37,7 @@ def playback(episode_id: str, rt: RuntimeDep, viewer: ViewerDep,
             # on a locked episode) before answering 402.
             locked = exc
         else:
-            poster = service.poster_url(rt.settings, grant.episode)
+            poster = urls.poster_url(rt.settings, grant.episode)
             resume = library.resume_position(session, viewer.id, grant.episode)
             playlists = service.inline_playlists(session, rt.settings, rt.store, grant)
     if locked is not None:

@@ -21,29 +21,21 @@ from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 from sqlalchemy.orm import Session
 
+from cliffhanger.access import rules
+from cliffhanger.access.paywall import paywall
 from cliffhanger.catalog import service as catalog
 from cliffhanger.catalog import subtitles, webvtt
 from cliffhanger.catalog.models import Episode, Series
-from cliffhanger.commerce import pricing
-from cliffhanger.commerce.paywall import paywall
-from cliffhanger.config import Settings
-from cliffhanger.errors import Forbidden, NotFound, PaymentRequired, Unauthorized
+from cliffhanger.catalog.urls import media_url
+from cliffhanger.kit.config import Settings
+from cliffhanger.kit.errors import Forbidden, NotFound, PaymentRequired, Unauthorized
+from cliffhanger.kit.security import BadToken, sign, verify
+from cliffhanger.kit.storage import BlobStore, StorageError
 from cliffhanger.media.aes import KEY_URI_PLACEHOLDER
-from cliffhanger.security import BadToken, sign, verify
-from cliffhanger.storage import BlobStore, StorageError
+from cliffhanger.pricing import service as pricing
 
 PLAYBACK_PURPOSE = "playback"
 _PLAYLIST_NAME_RE = re.compile(r"^(master|[A-Za-z0-9_]+/index)\.m3u8$")
-
-
-def media_url(settings: Settings, key: str) -> str:
-    return f"{settings.media_base_url.rstrip('/')}/{key}"
-
-
-def poster_url(settings: Settings, episode: Episode) -> str | None:
-    if not episode.hls_prefix:
-        return None
-    return media_url(settings, f"{episode.hls_prefix}/poster.jpg")
 
 
 @dataclass(frozen=True)
@@ -64,7 +56,7 @@ def request_playback(
     series, episode = catalog.viewable_episode(session, episode_id)
     # Starting a series locks the per-episode price this viewer sees for it (commerce.pricing).
     pricing.lock_price(session, viewer_id, series)
-    if not catalog.may_watch(session, viewer_id, series, episode):
+    if not rules.may_watch(session, viewer_id, series, episode):
         wall = paywall(session, settings, viewer_id, series, episode)
         raise PaymentRequired(
             f"Episode {episode.number} is locked. Unlock it for {wall['price_coins']} coins.",
@@ -224,7 +216,7 @@ def content_key(
 ) -> bytes:
     viewer_id = check_token(settings, token, episode_id)
     series, episode = _published(session, episode_id)
-    if not catalog.may_watch(session, viewer_id, series, episode):
+    if not rules.may_watch(session, viewer_id, series, episode):
         raise Forbidden("This viewer has not unlocked this episode.", code="not_entitled")
     if not episode.content_key:
         raise NotFound("This episode has no key.")

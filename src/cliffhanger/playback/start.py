@@ -11,14 +11,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from cliffhanger.accounts.api import open_viewer
+from cliffhanger.access.viewers import open_viewer
+from cliffhanger.accounts.deps import current_viewer
 from cliffhanger.accounts.schemas import ViewerCreated
 from cliffhanger.catalog import localization
 from cliffhanger.catalog import service as catalog
-from cliffhanger.catalog.api import get_series
 from cliffhanger.catalog.schemas import SeriesDetail
-from cliffhanger.deps import RuntimeDep, current_viewer
-from cliffhanger.errors import PaymentRequired
+from cliffhanger.discovery.series_api import get_series
+from cliffhanger.kit.errors import PaymentRequired
+from cliffhanger.kit.http import RuntimeDep
 from cliffhanger.playback.api import playback
 from cliffhanger.playback.schemas import PlaybackResponse
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cliffhanger.db
+import cliffhanger.kit.db
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("owner_id", sa.String(length=32), nullable=False),
         sa.Column("unit", sa.String(length=8), nullable=False),
         sa.Column("balance", sa.BigInteger(), nullable=True),
-        sa.Column("created_at", cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_account")),
         sa.UniqueConstraint(
             "kind", "owner_id", "unit", name=op.f("uq_ledger_account_kind_owner_id_unit")
@@ -54,13 +54,13 @@ def upgrade() -> None:
         "organisation",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("created_at", cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisation")),
     )
     op.create_table(
         "viewer",
         sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("created_at", cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("locale", sa.String(length=16), nullable=True),
         sa.Column("tiktok_open_id", sa.String(length=128), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_viewer")),
@@ -73,8 +73,8 @@ def upgrade() -> None:
         sa.Column("prefix", sa.String(length=16), nullable=False),
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
         sa.Column("label", sa.String(length=100), nullable=False),
-        sa.Column("created_at", cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", cliffhanger.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisation.id"],
@@ -97,7 +97,7 @@ def upgrade() -> None:
         sa.Column("synopsis", sa.Text(), nullable=False),
         sa.Column("free_episodes", sa.Integer(), nullable=False),
         sa.Column("price_coins", sa.Integer(), nullable=False),
-        sa.Column("created_at", cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("free_episodes >= 0", name=op.f("ck_series_free_episodes_non_negative")),
         sa.CheckConstraint("price_coins >= 0", name=op.f("ck_series_price_coins_non_negative")),
         sa.ForeignKeyConstraint(
@@ -138,7 +138,7 @@ def upgrade() -> None:
         sa.Column("viewer_id", sa.String(length=32), nullable=True),
         sa.Column("episode_id", sa.String(length=32), nullable=True),
         sa.Column("memo", sa.String(length=200), nullable=False),
-        sa.Column("created_at", cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("amount > 0", name=op.f("ck_transfer_amount_positive")),
         sa.CheckConstraint(
             "debit_account_id <> credit_account_id", name=op.f("ck_transfer_distinct_accounts")
@@ -177,9 +177,9 @@ def upgrade() -> None:
         ),
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("remaining", sa.BigInteger(), nullable=False),
-        sa.Column("expires_at", cliffhanger.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("source_transfer_id", sa.String(length=32), nullable=False),
-        sa.Column("created_at", cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("remaining <= amount", name=op.f("ck_coin_lot_remaining_within_amount")),
         sa.CheckConstraint("remaining >= 0", name=op.f("ck_coin_lot_remaining_non_negative")),
         sa.ForeignKeyConstraint(
@@ -219,7 +219,7 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("progress", sa.Float(), nullable=False),
-        sa.Column("heartbeat_at", cliffhanger.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("heartbeat_at", cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("master_key", sa.String(length=200), nullable=False),
         sa.Column("master_sha256", sa.String(length=64), nullable=False),
         sa.Column("width", sa.Integer(), nullable=False),
@@ -229,8 +229,8 @@ def upgrade() -> None:
         sa.Column("content_key", sa.LargeBinary(length=16), nullable=True),
         sa.Column("hls_prefix", sa.String(length=200), nullable=True),
         sa.Column("renditions", sa.String(length=200), nullable=True),
-        sa.Column("created_at", cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("number >= 1", name=op.f("ck_episode_number_positive")),
         sa.ForeignKeyConstraint(
             ["series_id"],
@@ -257,7 +257,7 @@ def upgrade() -> None:
         ),
         sa.Column("price_coins", sa.Integer(), nullable=False),
         sa.Column("request_key", sa.String(length=200), nullable=True),
-        sa.Column("created_at", cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["episode_id"],
             ["episode.id"],

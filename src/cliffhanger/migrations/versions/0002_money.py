@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-import cliffhanger.db
+import cliffhanger.kit.db
 
 revision: str = '0002'
 down_revision: str | None = '0001'
@@ -38,7 +38,7 @@ def _seed_offers() -> None:
         sa.column("currency"), sa.column("tiktok_beans"), sa.column("coins"),
         sa.column("bonus_coins"), sa.column("bonus_expires_days"), sa.column("period"),
         sa.column("series_id"), sa.column("active"), sa.column("position"),
-        sa.column("created_at", cliffhanger.db.UTCDateTime()),
+        sa.column("created_at", cliffhanger.kit.db.UTCDateTime()),
     )
     now = datetime.now(UTC)
     op.bulk_insert(offer, [
@@ -58,8 +58,8 @@ def upgrade() -> None:
     sa.Column('event_type', sa.String(length=80), nullable=False),
     sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('data', sa.Text(), nullable=False),
-    sa.Column('received_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('handled_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('received_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('handled_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('outcome', sa.String(length=200), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
@@ -75,8 +75,8 @@ def upgrade() -> None:
     sa.Column('period', sa.String(length=8), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('raise_to', sa.BigInteger(), nullable=True),
-    sa.Column('raise_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('raise_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('amount >= 0', name=op.f('ck_spend_limit_amount_non_negative')),
     sa.ForeignKeyConstraint(['viewer_id'], ['viewer.id'], name=op.f('fk_spend_limit_viewer_id_viewer'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('viewer_id', 'unit', 'period', name=op.f('pk_spend_limit'))
@@ -85,11 +85,11 @@ def upgrade() -> None:
     sa.Column('viewer_id', sa.String(length=32), nullable=False),
     sa.Column('open_id', sa.String(length=128), nullable=False),
     sa.Column('access_token', sa.LargeBinary(), nullable=False),
-    sa.Column('access_expires_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('access_expires_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('refresh_token', sa.LargeBinary(), nullable=False),
-    sa.Column('refresh_expires_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('refresh_expires_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('scope', sa.String(length=200), nullable=False),
-    sa.Column('updated_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['viewer_id'], ['viewer.id'], name=op.f('fk_viewer_tiktok_token_viewer_id_viewer'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('viewer_id', name=op.f('pk_viewer_tiktok_token')),
     sa.UniqueConstraint('open_id', name=op.f('uq_viewer_tiktok_token_open_id'))
@@ -116,7 +116,7 @@ def upgrade() -> None:
     sa.Column('series_id', sa.String(length=32), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('created_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('coins >= 0 AND bonus_coins >= 0', name=op.f('ck_offer_coins_non_negative')),
     sa.CheckConstraint('price_minor > 0', name=op.f('ck_offer_price_positive')),
     sa.ForeignKeyConstraint(['series_id'], ['series.id'], name=op.f('fk_offer_series_id_series'), ondelete='CASCADE'),
@@ -129,7 +129,7 @@ def upgrade() -> None:
     sa.Column('viewer_id', sa.String(length=32), nullable=False),
     sa.Column('series_id', sa.String(length=32), nullable=False),
     sa.Column('price_coins', sa.Integer(), nullable=False),
-    sa.Column('created_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['series_id'], ['series.id'], name=op.f('fk_price_lock_series_id_series'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['viewer_id'], ['viewer.id'], name=op.f('fk_price_lock_viewer_id_viewer'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('viewer_id', 'series_id', name=op.f('pk_price_lock'))
@@ -142,8 +142,8 @@ def upgrade() -> None:
     sa.Column('provider', sa.String(length=16), nullable=False),
     sa.Column('status', sa.Enum('started', 'completed', 'rejected', name='adstatus', native_enum=False, length=16), nullable=False),
     sa.Column('min_watch_s', sa.Integer(), nullable=False),
-    sa.Column('started_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('completed_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('cap_day', sa.String(length=10), nullable=True),
     sa.Column('cap_slot', sa.Integer(), nullable=True),
     sa.Column('daily_cap', sa.Integer(), nullable=True),
@@ -178,9 +178,9 @@ def upgrade() -> None:
     sa.Column('is_sandbox', sa.Boolean(), nullable=False),
     sa.Column('refunded_minor', sa.BigInteger(), nullable=False),
     sa.Column('failure_reason', sa.String(length=200), nullable=True),
-    sa.Column('created_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('paid_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('paid_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint('amount_minor > 0', name=op.f('ck_purchase_order_amount_positive')),
     sa.CheckConstraint('refunded_minor >= 0', name=op.f('ck_purchase_order_refunded_non_negative')),
     sa.ForeignKeyConstraint(['offer_id'], ['offer.id'], name=op.f('fk_purchase_order_offer_id_offer')),
@@ -202,13 +202,13 @@ def upgrade() -> None:
     sa.Column('period', sa.Enum('weekly', 'monthly', name='period', native_enum=False, length=16), nullable=False),
     sa.Column('status', sa.Enum('active', 'past_due', 'expired', 'refunded', 'revoked', name='subscriptionstatus', native_enum=False, length=16), nullable=False),
     sa.Column('periods_paid', sa.Integer(), nullable=False),
-    sa.Column('current_period_start', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('current_period_end', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('current_period_start', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('current_period_end', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('cancel_at_period_end', sa.Boolean(), nullable=False),
-    sa.Column('grace_until', cliffhanger.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('ended_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('grace_until', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['offer_id'], ['offer.id'], name=op.f('fk_subscription_offer_id_offer')),
     sa.ForeignKeyConstraint(['viewer_id'], ['viewer.id'], name=op.f('fk_subscription_viewer_id_viewer'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subscription'))
@@ -223,8 +223,8 @@ def upgrade() -> None:
     sa.Column('series_id', sa.String(length=32), nullable=False),
     sa.Column('order_id', sa.String(length=32), nullable=False),
     sa.Column('status', sa.Enum('active', 'revoked', name='passstatus', native_enum=False, length=16), nullable=False),
-    sa.Column('granted_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', cliffhanger.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('granted_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', cliffhanger.kit.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['order_id'], ['purchase_order.id'], name=op.f('fk_series_pass_order_id_purchase_order')),
     sa.ForeignKeyConstraint(['series_id'], ['series.id'], name=op.f('fk_series_pass_series_id_series'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['viewer_id'], ['viewer.id'], name=op.f('fk_series_pass_viewer_id_viewer'), ondelete='CASCADE'),

@@ -11,14 +11,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cliffhanger.db
+import cliffhanger.kit.db
 
 revision: str = "0003"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-UTC = cliffhanger.db.UTCDateTime(timezone=True)
+UTC = cliffhanger.kit.db.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:

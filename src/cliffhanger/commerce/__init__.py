@@ -1,1 +1,0 @@
-"""Money: the coin ledger, wallets, unlocks and entitlements."""

@@ -1,0 +1,2 @@
+"""The inbox: external events (payment webhooks, ad rewards, publishing callbacks) recorded once
+and applied exactly once."""

@@ -1,0 +1,1 @@
+"""Layer 0: clients of external platforms (TikTok), with no database."""

@@ -1,0 +1,1 @@
+"""Layer 4: subscriptions and their paid periods."""
