@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.helpers import LiveServer
 from tests.money import (
     add_series,
     assert_sound,
@@ -23,7 +24,6 @@ from tests.money import (
     new_viewer,
     viewer_headers,
 )
-from tests.helpers import LiveServer
 
 from cliffhanger.access import ads
 from cliffhanger.access.models import AdSession, AdStatus

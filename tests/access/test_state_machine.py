@@ -27,7 +27,6 @@ from hypothesis.stateful import (
 from tests.money import add_series, buy, deliver, new_viewer, refund, set_pass
 
 from cliffhanger.access import ads
-from cliffhanger.access import rules as access
 from cliffhanger.access import unlock as service
 from cliffhanger.catalog.models import Series
 from cliffhanger.finance.verify import verify_ledger
@@ -35,7 +34,7 @@ from cliffhanger.inbox.service import EventType, InboundEvent
 from cliffhanger.kit.errors import Conflict, Forbidden, InsufficientCoins, Invalid
 from cliffhanger.ledger import service as ledger
 from cliffhanger.ledger.models import LotKind
-from cliffhanger.orders import maintenance
+from cliffhanger.orders import maintenance, passes
 from cliffhanger.orders import service as orders
 from cliffhanger.subscriptions import service as subscriptions
 
@@ -367,9 +366,10 @@ def run_machine(rt, examples: int, steps: int) -> None:
                     assert ledger.spendable_balance(session, v.id, self.now).total == \
                         v.spendable(self.now)
                     assert ledger.debt_coins(session, v.id) == v.debt
-                    sub_open = access.active_subscription(session, v.id, self.now) is not None
+                    sub_open = (subscriptions.active_subscription(session, v.id, self.now)
+                                is not None)
                     assert sub_open == v.sub_active(self.now)
-                    assert (access.active_pass(session, v.id, series_a) is not None) == (
+                    assert (passes.active_pass(session, v.id, series_a) is not None) == (
                         series_a in v.passes)
 
     def _pack(order_id: str) -> tuple[int, int, int | None]:

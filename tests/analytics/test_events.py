@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.world import db_series, event
 from tests.helpers import make_org, new_viewer, viewer_id
+from tests.world import db_series, event
 
 from cliffhanger.analytics import service as analytics
 from cliffhanger.analytics.models import WatchEvent

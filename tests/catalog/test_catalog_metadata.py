@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from tests.world import db_series
 from tests.helpers import make_org, new_viewer, org_headers
+from tests.world import db_series
 
 from cliffhanger.app import create_app
 from cliffhanger.kit.db import utcnow

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
-from tests.world import db_series
 from tests.helpers import make_org, new_viewer, org_headers, viewer_id
+from tests.world import db_series
 
 from cliffhanger.app import create_app
 from cliffhanger.catalog.models import ProductClick

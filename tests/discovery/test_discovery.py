@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.world import db_series, event, feed_ids, post_events
 from tests.helpers import make_org, new_viewer, org_headers
+from tests.world import db_series, event, feed_ids, post_events
 
 from cliffhanger.app import create_app
 from cliffhanger.discovery import feeds as discovery

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.world import db_series
 from tests.helpers import make_org, new_viewer
+from tests.world import db_series
 
 from cliffhanger.app import create_app
 

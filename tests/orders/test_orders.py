@@ -8,6 +8,7 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from tests.helpers import LiveServer, make_org, org_headers
 from tests.money import (
     add_series,
     assert_sound,
@@ -16,7 +17,6 @@ from tests.money import (
     set_pass,
     viewer_headers,
 )
-from tests.helpers import LiveServer, make_org, org_headers
 
 from cliffhanger.orders import sandbox_gateway
 

@@ -9,9 +9,9 @@ import uuid
 import httpx
 import pytest
 from sqlalchemy import select
-from tests.money import add_series, assert_sound, debt, drain
 from tests.fakes.tiktok import FakeTikTok
 from tests.helpers import LiveServer
+from tests.money import add_series, assert_sound, debt, drain
 
 from cliffhanger.app import create_app
 from cliffhanger.inbox.models import WebhookEvent

@@ -12,8 +12,8 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlalchemy import func, select
-from tests.money import assert_sound, balance, drain, new_viewer
 from tests.helpers import LiveServer
+from tests.money import assert_sound, balance, drain, new_viewer
 
 from cliffhanger.app import create_app
 from cliffhanger.inbox.models import WebhookEvent

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from tests.money import add_series, assert_sound, new_viewer, set_pass, viewer_headers
 from tests.helpers import make_org, org_headers
+from tests.money import add_series, assert_sound, new_viewer, set_pass, viewer_headers
 
 from cliffhanger.accounts.models import Viewer
 

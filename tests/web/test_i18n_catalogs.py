@@ -1,4 +1,4 @@
-"""The viewer app's language catalogs (`web/viewer/static/i18n/{locale}/{namespace}.json`) stay whole:
+"""The viewer app's language catalogs (`web/viewer/static/i18n/{locale}/{ns}.json`) stay whole:
 every supported locale has every namespace the app loads, every English `app` text is translated,
 no stray keys, placeholders match, plural forms fit the language."""
 

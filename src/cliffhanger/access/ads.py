@@ -236,5 +236,6 @@ def apply_reward_event(
     """Apply one inbox row holding an ad network's verified reward, exactly once."""
     now = now or utcnow()
     return inbox.apply(
-        session, event_id, lambda _row, data: apply_network_reward(session, settings, data, now), now
+        session, event_id,
+        lambda _row, data: apply_network_reward(session, settings, data, now), now,
     )

@@ -58,7 +58,9 @@ def record(
 Effect = Callable[[WebhookEvent, dict[str, Any]], str]
 
 
-def apply(session: Session, event_id: str, effect: Effect, now: datetime | None = None) -> str | None:
+def apply(
+    session: Session, event_id: str, effect: Effect, now: datetime | None = None
+) -> str | None:
     """Apply one inbox event exactly once; returns its outcome (None: already handled)."""
     row = session.scalar(
         select(WebhookEvent).where(WebhookEvent.id == event_id).with_for_update()

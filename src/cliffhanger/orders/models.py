@@ -49,7 +49,9 @@ class Order(Base):
     offer_id: Mapped[str] = mapped_column(ForeignKey("offer.id"))
     kind: Mapped[OfferKind] = mapped_column(enum_column(OfferKind))
     provider: Mapped[str] = mapped_column(String(24))
-    status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus), default=OrderStatus.created)
+    status: Mapped[OrderStatus] = mapped_column(
+        enum_column(OrderStatus), default=OrderStatus.created
+    )
     idempotency_key: Mapped[str] = mapped_column(String(128))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(8))

@@ -349,7 +349,8 @@ def apply_paid_order(
             viewer_id=order.viewer_id, offer_id=offer.id, provider=order.provider,
             provider_ref=provider_ref, period=offer.period, status=SubscriptionStatus.active,
             periods_paid=1, current_period_start=now,
-            current_period_end=subscriptions.add_period(now, offer.period), created_at=now, updated_at=now,
+            current_period_end=subscriptions.add_period(now, offer.period),
+            created_at=now, updated_at=now,
         )
         session.add(sub)
         session.flush()
